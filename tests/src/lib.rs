@@ -1,0 +1,1 @@
+//! Conformance and compile-fail suites live in `tests/`.
