@@ -1,0 +1,207 @@
+//! The statically planned tensor arena and safe typed views into it.
+//!
+//! The compiler assigns every intermediate tensor a byte range in one arena. Generated code
+//! borrows the input ranges and the output range of each operator with [`split`] (the plan
+//! guarantees that they do not overlap) and views them as typed slices with [`cast`] /
+//! [`cast_mut`]. Offsets are constants, so after inlining all checks fold away.
+
+use bytemuck::Pod;
+
+/// A byte arena aligned for every element type kiln uses.
+#[repr(C, align(16))]
+pub struct Arena<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Arena<N> {
+    /// A zeroed arena (placed in `.bss` when the model lives in a `static`).
+    pub const fn new() -> Self {
+        Self([0; N])
+    }
+}
+
+impl<const N: usize> Default for Arena<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Borrows `K` read-only byte ranges and one writable byte range of `arena`.
+///
+/// Ranges are `(offset, length)`. Every input range must lie entirely before or entirely after
+/// the output range; a range that does not is returned empty (the memory plan never produces one).
+#[inline(always)]
+pub fn split<const K: usize>(
+    arena: &mut [u8],
+    inputs: [(usize, usize); K],
+    output: (usize, usize),
+) -> ([&[u8]; K], &mut [u8]) {
+    let (out_off, out_len) = output;
+    let (head, rest) = match arena.split_at_mut_checked(out_off) {
+        Some(parts) => parts,
+        None => return ([&[]; K], &mut []),
+    };
+    let (out, tail) = match rest.split_at_mut_checked(out_len) {
+        Some(parts) => parts,
+        None => return ([&[]; K], &mut []),
+    };
+    let head: &[u8] = head;
+    let tail: &[u8] = tail;
+    let out_end = out_off + out_len;
+    let ins = inputs.map(|(off, len)| {
+        let end = off.saturating_add(len);
+        let part = if end <= out_off {
+            head.get(off..end)
+        } else if off >= out_end {
+            tail.get(off - out_end..end - out_end)
+        } else {
+            None
+        };
+        part.unwrap_or(&[])
+    });
+    (ins, out)
+}
+
+/// Views `bytes` as a slice of `T` (empty if the range is misaligned or not a whole number of
+/// elements, which the memory plan rules out).
+#[inline(always)]
+pub fn cast<T: Pod>(bytes: &[u8]) -> &[T] {
+    bytemuck::try_cast_slice(bytes).unwrap_or(&[])
+}
+
+/// Mutable counterpart of [`cast`].
+#[inline(always)]
+pub fn cast_mut<T: Pod>(bytes: &mut [u8]) -> &mut [T] {
+    match bytemuck::try_cast_slice_mut(bytes) {
+        Ok(s) => s,
+        Err(_) => &mut [],
+    }
+}
+
+/// Views the `N` elements of type `T` at byte `offset` of the arena as an array reference.
+#[inline(always)]
+pub fn view<T: Pod, const N: usize>(arena: &[u8], offset: usize) -> Option<&[T; N]> {
+    let bytes = arena.get(offset..offset + N * core::mem::size_of::<T>())?;
+    bytemuck::try_cast_slice::<u8, T>(bytes)
+        .ok()?
+        .try_into()
+        .ok()
+}
+
+/// Mutable counterpart of [`view`].
+#[inline(always)]
+pub fn view_mut<T: Pod, const N: usize>(arena: &mut [u8], offset: usize) -> Option<&mut [T; N]> {
+    let bytes = arena.get_mut(offset..offset + N * core::mem::size_of::<T>())?;
+    bytemuck::try_cast_slice_mut::<u8, T>(bytes)
+        .ok()?
+        .try_into()
+        .ok()
+}
+
+/// The model input inside the arena (used by generated `input_mut`).
+#[inline(always)]
+pub fn input<T: Pod, const N: usize>(arena: &mut [u8], offset: usize) -> &mut [T; N] {
+    match view_mut(arena, offset) {
+        Some(v) => v,
+        None => layout_bug(),
+    }
+}
+
+/// The model output inside the arena (used by generated `run`).
+#[inline(always)]
+pub fn output<T: Pod, const N: usize>(arena: &[u8], offset: usize) -> &[T; N] {
+    match view(arena, offset) {
+        Some(v) => v,
+        None => layout_bug(),
+    }
+}
+
+/// The compiler planned every I/O range inside the aligned arena, so this is never reached;
+/// with constant offsets the optimizer removes it.
+#[cold]
+#[inline(never)]
+fn layout_bug() -> ! {
+    panic!("kiln: model input/output outside the arena")
+}
+
+macro_rules! from_le_bytes {
+    ($(#[$doc:meta] $name:ident -> $t:ty;)*) => {$(
+        #[$doc]
+        ///
+        /// Runs in const evaluation: generated code stores weights as a byte string and
+        /// converts them into a typed `static` at compile time. `B` must be `N * size_of::<T>()`.
+        pub const fn $name<const N: usize, const B: usize>(bytes: &[u8; B]) -> [$t; N] {
+            const W: usize = core::mem::size_of::<$t>();
+            assert!(B == N * W, "weight byte length does not match element count");
+            let mut out = [0 as $t; N];
+            let mut i = 0;
+            while i < N {
+                let mut le = [0u8; W];
+                let mut j = 0;
+                while j < W {
+                    le[j] = bytes[i * W + j];
+                    j += 1;
+                }
+                out[i] = <$t>::from_le_bytes(le);
+                i += 1;
+            }
+            out
+        }
+    )*};
+}
+
+from_le_bytes! {
+    /// Little-endian bytes to `i8` values.
+    bytes_to_i8 -> i8;
+    /// Little-endian bytes to `u8` values.
+    bytes_to_u8 -> u8;
+    /// Little-endian bytes to `i16` values.
+    bytes_to_i16 -> i16;
+    /// Little-endian bytes to `i32` values.
+    bytes_to_i32 -> i32;
+    /// Little-endian bytes to `i64` values.
+    bytes_to_i64 -> i64;
+    /// Little-endian bytes to `f32` values.
+    bytes_to_f32 -> f32;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_hands_out_disjoint_ranges() {
+        let mut a = [0u8; 32];
+        for (i, b) in a.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let ([x, y], out) = split(&mut a, [(0, 4), (24, 8)], (8, 16));
+        assert_eq!(x, &[0, 1, 2, 3]);
+        assert_eq!(y, &[24, 25, 26, 27, 28, 29, 30, 31]);
+        assert_eq!(out.len(), 16);
+        out[0] = 99;
+        assert_eq!(a[8], 99);
+    }
+
+    #[test]
+    fn overlapping_input_is_refused() {
+        let mut a = [0u8; 32];
+        let ([x], out) = split(&mut a, [(4, 8)], (8, 8));
+        assert!(x.is_empty());
+        assert_eq!(out.len(), 8);
+    }
+
+    #[test]
+    fn const_conversion() {
+        const F: [f32; 2] = bytes_to_f32(&[0, 0, 128, 63, 0, 0, 0, 64]);
+        assert_eq!(F, [1.0, 2.0]);
+        const I: [i8; 3] = bytes_to_i8(&[255, 0, 127]);
+        assert_eq!(I, [-1, 0, 127]);
+    }
+
+    #[test]
+    fn typed_views() {
+        let mut a = Arena::<16>::new();
+        *view_mut::<f32, 2>(&mut a.0, 4).unwrap() = [1.5, -2.0];
+        assert_eq!(view::<f32, 2>(&a.0, 4), Some(&[1.5, -2.0]));
+        assert_eq!(view::<f32, 4>(&a.0, 4), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! FULLY_CONNECTED: `output[b, o] = act(sum_i input[b, i] · weights[o, i] + bias[o])`.
+//!
+//! Layouts: `input` is `[batches, input_depth]`, `weights` is `[output_depth, input_depth]`
+//! (TFLite's layout), `output` is `[batches, output_depth]`.
+
+use crate::quant::multiply_by_quantized_multiplier;
+
+/// Parameters of [`fully_connected_f32`].
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedF32Params {
+    /// Rows of the input.
+    pub batches: usize,
+    /// Elements per input row (the dot-product length).
+    pub input_depth: usize,
+    /// Elements per output row.
+    pub output_depth: usize,
+    /// Lower clamp of the fused activation (`-inf` for none).
+    pub activation_min: f32,
+    /// Upper clamp of the fused activation (`+inf` for none).
+    pub activation_max: f32,
+}
+
+/// Float fully connected layer. `bias` is empty or has `output_depth` elements.
+///
+/// Sums in input order starting from zero and adds the bias last, as TFLM's reference kernel does,
+/// so results are bit-identical.
+pub fn fully_connected_f32(
+    p: &FullyConnectedF32Params,
+    input: &[f32],
+    weights: &[f32],
+    bias: &[f32],
+    output: &mut [f32],
+) {
+    let depth = p.input_depth.max(1);
+    for (in_row, out_row) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(p.output_depth.max(1)))
+        .take(p.batches)
+    {
+        for (o, (out, w_row)) in out_row
+            .iter_mut()
+            .zip(weights.chunks_exact(depth))
+            .enumerate()
+        {
+            let mut total = 0.0f32;
+            for (x, w) in in_row.iter().zip(w_row) {
+                total += x * w;
+            }
+            total += bias.get(o).copied().unwrap_or(0.0);
+            *out = total.max(p.activation_min).min(p.activation_max);
+        }
+    }
+}
+
+/// Parameters of [`fully_connected_s8`].
+///
+/// The input zero point is folded into `bias` at compile time
+/// (`bias'[o] = bias[o] − input_zero_point · Σ_i weights[o, i]`), so the kernel only
+/// accumulates raw products. Weights are symmetric (zero point 0).
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedS8Params {
+    /// Rows of the input.
+    pub batches: usize,
+    /// Elements per input row (the dot-product length).
+    pub input_depth: usize,
+    /// Elements per output row.
+    pub output_depth: usize,
+    /// Output zero point, added after requantization.
+    pub output_offset: i32,
+    /// Lower clamp (quantized) of the fused activation.
+    pub activation_min: i32,
+    /// Upper clamp (quantized) of the fused activation.
+    pub activation_max: i32,
+}
+
+/// Per-channel or per-tensor requantization constants.
+///
+/// With one element the values apply to every output channel; otherwise there is one per channel.
+#[derive(Clone, Copy, Debug)]
+pub struct Requant<'a> {
+    /// Q0.31 significands.
+    pub multiplier: &'a [i32],
+    /// Power-of-two exponents.
+    pub shift: &'a [i32],
+}
+
+impl Requant<'_> {
+    /// Multiplier and shift of output channel `c`.
+    #[inline(always)]
+    pub fn channel(&self, c: usize) -> (i32, i32) {
+        let i = if self.multiplier.len() == 1 { 0 } else { c };
+        (
+            self.multiplier.get(i).copied().unwrap_or(0),
+            self.shift.get(i).copied().unwrap_or(0),
+        )
+    }
+}
+
+/// int8 fully connected layer with int32 bias, bit-exact with TFLM's reference kernel.
+pub fn fully_connected_s8(
+    p: &FullyConnectedS8Params,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i8],
+    bias: &[i32],
+    output: &mut [i8],
+) {
+    let depth = p.input_depth.max(1);
+    for (in_row, out_row) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(p.output_depth.max(1)))
+        .take(p.batches)
+    {
+        for (o, ((out, w_row), b)) in out_row
+            .iter_mut()
+            .zip(weights.chunks_exact(depth))
+            .zip(bias)
+            .enumerate()
+        {
+            let mut acc = *b;
+            for (x, w) in in_row.iter().zip(w_row) {
+                acc = acc.wrapping_add(i32::from(*x) * i32::from(*w));
+            }
+            let (m, s) = rq.channel(o);
+            let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(p.output_offset);
+            *out = v.clamp(p.activation_min, p.activation_max) as i8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_matches_hand_computation() {
+        let p = FullyConnectedF32Params {
+            batches: 2,
+            input_depth: 3,
+            output_depth: 2,
+            activation_min: f32::NEG_INFINITY,
+            activation_max: f32::INFINITY,
+        };
+        let input = [1.0, 2.0, 3.0, -1.0, 0.5, 0.0];
+        let weights = [0.5, -1.0, 2.0, 1.0, 1.0, 1.0];
+        let bias = [0.25, -10.0];
+        let mut out = [0.0; 4];
+        fully_connected_f32(&p, &input, &weights, &bias, &mut out);
+        assert_eq!(out, [4.75, -4.0, -0.75, -10.5]);
+        let relu = FullyConnectedF32Params {
+            activation_min: 0.0,
+            activation_max: 6.0,
+            ..p
+        };
+        fully_connected_f32(&relu, &input, &weights, &bias, &mut out);
+        assert_eq!(out, [4.75, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn int8_requantizes_and_clamps() {
+        let p = FullyConnectedS8Params {
+            batches: 1,
+            input_depth: 2,
+            output_depth: 2,
+            output_offset: -3,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        // multiplier 0.5
+        let rq = Requant {
+            multiplier: &[1 << 30],
+            shift: &[0],
+        };
+        let mut out = [0i8; 2];
+        fully_connected_s8(&p, &rq, &[10, -20], &[3, 1, 100, 100], &[5, 0], &mut out);
+        // (5 + 30 - 20) * 0.5 = 7.5 -> 8, -3 -> 5 ; (1000 - 2000) * 0.5 = -500 -> clamp -128
+        assert_eq!(out, [5, -128]);
+    }
+}

@@ -1,0 +1,116 @@
+//! Fixed-point requantization, bit-exact with TensorFlow Lite Micro.
+//!
+//! A real multiplier `M` is represented at compile time as a Q0.31 significand
+//! `multiplier` in `[2^30, 2^31)` and a power-of-two exponent `shift`, so that
+//! `M ≈ multiplier · 2^(shift − 31)`. These functions apply it at run time with the
+//! same rounding TFLM's reference kernels use (gemmlowp's double rounding).
+
+/// `(a · b · 2) >> 32` with round-to-nearest (ties away from zero) and saturation of the
+/// single overflowing case `a = b = i32::MIN`. gemmlowp's `SaturatingRoundingDoublingHighMul`.
+#[inline(always)]
+pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
+    if a == i32::MIN && b == i32::MIN {
+        return i32::MAX;
+    }
+    let ab = i64::from(a) * i64::from(b);
+    let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+    // Division truncating towards zero, as C's `/` does.
+    ((ab + nudge) / (1i64 << 31)) as i32
+}
+
+/// `x / 2^exponent` rounded to nearest, ties away from zero. gemmlowp's `RoundingDivideByPOT`.
+/// `exponent` must be in `0..=31`.
+#[inline(always)]
+pub fn rounding_divide_by_pot(x: i32, exponent: u32) -> i32 {
+    let exponent = exponent & 31;
+    let mask = ((1i64 << exponent) - 1) as i32;
+    let remainder = x & mask;
+    let threshold = (mask >> 1) + i32::from(x < 0);
+    (x >> exponent) + i32::from(remainder > threshold)
+}
+
+/// Multiplies a 32-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
+/// `MultiplyByQuantizedMultiplier(int32_t, int32_t, int)` does: left shift, rounding
+/// doubling high multiply, then rounding right shift.
+#[inline(always)]
+pub fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 {
+    let left = if shift > 0 { shift } else { 0 };
+    let right = if shift > 0 { 0 } else { -shift };
+    rounding_divide_by_pot(
+        saturating_rounding_doubling_high_mul(x.wrapping_shl(left as u32), multiplier),
+        right as u32,
+    )
+}
+
+/// Multiplies a 64-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
+/// `MultiplyByQuantizedMultiplier(int64_t, int32_t, int)` does (used by 16x8 kernels):
+/// the multiplier is first rounded to 16 bits, then a single rounding shift.
+#[inline(always)]
+pub fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32) -> i32 {
+    let reduced: i64 = if multiplier < 0x7FFF_0000 {
+        i64::from((multiplier + (1 << 15)) >> 16)
+    } else {
+        0x7FFF
+    };
+    let total_shift = (15 - shift).clamp(1, 63) as u32;
+    let round = 1i64 << (total_shift - 1);
+    let result = x.wrapping_mul(reduced).wrapping_add(round) >> total_shift;
+    result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubling_high_mul_rounds_half_away_from_zero() {
+        // 2^30 * 2^30 * 2 / 2^32 = 2^29 exactly.
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(1 << 30, 1 << 30),
+            1 << 29
+        );
+        // 3 * 2^30 * 2 / 2^32 = 1.5 -> 2, but gemmlowp's negative nudge is just under one half,
+        // so -1.5 -> -1.
+        assert_eq!(saturating_rounding_doubling_high_mul(3, 1 << 30), 2);
+        assert_eq!(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);
+        assert_eq!(saturating_rounding_doubling_high_mul(-5, 1 << 30), -2);
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN),
+            i32::MAX
+        );
+    }
+
+    #[test]
+    fn rounding_divide_by_pot_matches_definition() {
+        for x in -1000..1000 {
+            for e in 0..6u32 {
+                let exact = f64::from(x) / f64::from(1u32 << e);
+                let want = exact.round() as i32; // f64::round: ties away from zero
+                assert_eq!(rounding_divide_by_pot(x, e), want, "x={x} e={e}");
+            }
+        }
+    }
+
+    #[test]
+    fn multiply_by_half() {
+        // multiplier 2^30 with shift 0 means 0.5
+        assert_eq!(multiply_by_quantized_multiplier(100, 1 << 30, 0), 50);
+        assert_eq!(multiply_by_quantized_multiplier(101, 1 << 30, 0), 51);
+        assert_eq!(multiply_by_quantized_multiplier(-101, 1 << 30, 0), -50);
+        assert_eq!(multiply_by_quantized_multiplier(-103, 1 << 30, 0), -51);
+        // shift +1 means 1.0
+        assert_eq!(multiply_by_quantized_multiplier(-7, 1 << 30, 1), -7);
+        // shift -2 means 0.125
+        assert_eq!(multiply_by_quantized_multiplier(20, 1 << 30, -2), 3);
+    }
+
+    #[test]
+    fn multiply_i64_by_half() {
+        assert_eq!(multiply_by_quantized_multiplier_i64(100, 1 << 30, 0), 50);
+        assert_eq!(multiply_by_quantized_multiplier_i64(-101, 1 << 30, 0), -50);
+        assert_eq!(
+            multiply_by_quantized_multiplier_i64(1 << 40, 1 << 30, 0),
+            i32::MAX
+        );
+    }
+}
