@@ -34,6 +34,7 @@ pub struct Emitter<'a> {
     graph: &'a Graph,
     plan: &'a Plan,
     statics: Vec<TokenStream>,
+    node: usize,
     next: usize,
     weight_bytes: usize,
 }
@@ -47,7 +48,7 @@ pub fn f32_lit(v: f32) -> TokenStream {
 impl<'a> Emitter<'a> {
     /// A `static` array holding `bytes` (little-endian elements of `dtype`), stored in flash.
     pub fn constant(&mut self, dtype: DType, bytes: &[u8]) -> Ident {
-        let id = format_ident!("W{}", self.next);
+        let id = format_ident!("OP{}_C{}", self.node, self.next);
         self.next += 1;
         self.weight_bytes += bytes.len();
         let ty = dtype.rust();
@@ -166,6 +167,7 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
         graph: g,
         plan,
         statics: Vec::new(),
+        node: 0,
         next: 0,
         weight_bytes: 0,
     };
@@ -177,26 +179,105 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
         if node.op.is_alias() {
             continue;
         }
+        (e.node, e.next) = (node.index, 0);
         if let Some(b) = c.take(node.op.emit(g, node, &mut e)) {
             blocks.push(b);
         }
     }
-    let (input, output) = (g.tensor(g.inputs[0]), g.tensor(g.outputs[0]));
     let name = &opts.name;
     let vis = &opts.vis;
     let arena_bytes = plan.arena_bytes;
-    let (in_off, _) = e.region(input.index);
-    let (out_off, _) = e.region(output.index);
-    let (ti, ni, to, no) = (
-        input.dtype.rust(),
-        input.elements(),
-        output.dtype.rust(),
-        output.elements(),
-    );
-    let in_shape = shape_tokens(input);
-    let out_shape = shape_tokens(output);
-    let in_q = quant_consts("INPUT", input);
-    let out_q = quant_consts("OUTPUT", output);
+    let single_in = g.inputs.len() == 1;
+    let single_out = g.outputs.len() == 1;
+
+    // Inputs: `input_mut` (single input) or `input0_mut`, `input1_mut`, … and their consts.
+    let mut io_consts = Vec::new();
+    let mut input_fns = Vec::new();
+    let mut predict_params = Vec::new();
+    let mut predict_copies = Vec::new();
+    for (k, &t) in g.inputs.iter().enumerate() {
+        let tensor = g.tensor(t);
+        let (off, _) = e.region(t);
+        let (ty, n) = (tensor.dtype.rust(), tensor.elements());
+        let prefix = if single_in {
+            "INPUT".to_string()
+        } else {
+            format!("INPUT{k}")
+        };
+        let shape_id = format_ident!("{}_SHAPE", prefix);
+        let shape = shape_tokens(tensor);
+        let doc = format!(
+            "Shape of input {k} (`{}`, {}).",
+            tensor.name,
+            tensor.dtype.name()
+        );
+        io_consts.push(quote!(#[doc = #doc] pub const #shape_id: #shape;));
+        io_consts.push(quant_consts(&prefix, tensor));
+        let f = if single_in {
+            format_ident!("input_mut")
+        } else {
+            format_ident!("input{}_mut", k)
+        };
+        let doc = format!(
+            "Input {k} (`{}`) inside the arena: write it (from a sensor or DMA), then call [`Self::run`].",
+            tensor.name
+        );
+        input_fns.push(quote! {
+            #[doc = #doc]
+            pub fn #f(&mut self) -> &mut [#ty; #n] {
+                ::kiln::__private::input::<#ty, #n>(&mut self.arena.0, #off)
+            }
+        });
+        let arg = if single_in {
+            format_ident!("input")
+        } else {
+            format_ident!("input{}", k)
+        };
+        predict_params.push(quote!(#arg: &[#ty; #n]));
+        predict_copies.push(quote!(*self.#f() = *#arg;));
+    }
+
+    // Outputs: `run` returns the output, or a tuple of all outputs.
+    let mut out_types = Vec::new();
+    let mut out_exprs = Vec::new();
+    let mut output_fns = Vec::new();
+    for (k, &t) in g.outputs.iter().enumerate() {
+        let tensor = g.tensor(t);
+        let (off, _) = e.region(t);
+        let (ty, n) = (tensor.dtype.rust(), tensor.elements());
+        let prefix = if single_out {
+            "OUTPUT".to_string()
+        } else {
+            format!("OUTPUT{k}")
+        };
+        let shape_id = format_ident!("{}_SHAPE", prefix);
+        let shape = shape_tokens(tensor);
+        let doc = format!(
+            "Shape of output {k} (`{}`, {}).",
+            tensor.name,
+            tensor.dtype.name()
+        );
+        io_consts.push(quote!(#[doc = #doc] pub const #shape_id: #shape;));
+        io_consts.push(quant_consts(&prefix, tensor));
+        out_types.push(quote!(&[#ty; #n]));
+        out_exprs.push(quote!(::kiln::__private::output::<#ty, #n>(&self.arena.0, #off)));
+        if !single_out {
+            let f = format_ident!("output{}", k);
+            let doc = format!("Output {k} (`{}`) of the last [`Self::run`].", tensor.name);
+            output_fns.push(quote! {
+                #[doc = #doc]
+                pub fn #f(&self) -> &[#ty; #n] {
+                    ::kiln::__private::output::<#ty, #n>(&self.arena.0, #off)
+                }
+            });
+        }
+    }
+    let (ret_ty, ret) = if single_out {
+        (out_types[0].clone(), out_exprs[0].clone())
+    } else {
+        (quote!((#(#out_types),*)), quote!((#(#out_exprs),*)))
+    };
+
     let ops = g.nodes.len();
     let weight_bytes = e.weight_bytes;
     let statics = &e.statics;
@@ -226,34 +307,28 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             pub const MACS: u64 = #macs;
             /// Number of operators.
             pub const OPS: usize = #ops;
-            /// Shape of the input tensor.
-            pub const INPUT_SHAPE: #in_shape;
-            /// Shape of the output tensor.
-            pub const OUTPUT_SHAPE: #out_shape;
-            #in_q
-            #out_q
+            #(#io_consts)*
 
             /// A model with a zeroed arena.
             pub const fn new() -> Self {
                 Self { arena: ::kiln::__private::Arena::new() }
             }
 
-            /// The input tensor inside the arena: write it, then call [`Self::run`].
-            pub fn input_mut(&mut self) -> &mut [#ti; #ni] {
-                ::kiln::__private::input::<#ti, #ni>(&mut self.arena.0, #in_off)
-            }
+            #(#input_fns)*
 
-            /// Runs the model on the input in the arena and returns the output.
-            pub fn run(&mut self) -> &[#to; #no] {
+            /// Runs the model on the input(s) in the arena and returns the output(s).
+            pub fn run(&mut self) -> #ret_ty {
                 #(#statics)*
                 let arena = &mut self.arena.0;
                 #(#blocks)*
-                ::kiln::__private::output::<#to, #no>(&self.arena.0, #out_off)
+                #ret
             }
 
-            /// Copies `input` into the arena, runs the model and returns the output.
-            pub fn predict(&mut self, input: &[#ti; #ni]) -> &[#to; #no] {
-                *self.input_mut() = *input;
+            #(#output_fns)*
+
+            /// Copies the input(s) into the arena, runs the model and returns the output(s).
+            pub fn predict(&mut self, #(#predict_params),*) -> #ret_ty {
+                #(#predict_copies)*
                 self.run()
             }
         }

@@ -6,12 +6,20 @@ use crate::ir::Graph;
 /// Checks graph structure and every operator.
 pub fn validate(g: &Graph) -> Result<(), Errors> {
     let mut c = Collector::default();
-    if g.inputs.len() != 1 || g.outputs.len() != 1 {
+    if g.inputs.is_empty() || g.outputs.is_empty() {
         c.push(Error::new(format!(
-            "the model has {} inputs and {} outputs; kiln supports single-input single-output models",
+            "the model has {} inputs and {} outputs; kiln needs at least one of each",
             g.inputs.len(),
             g.outputs.len()
         )));
+    }
+    for &o in &g.outputs {
+        if g.tensor(o).is_const() {
+            c.push(Error::new(format!(
+                "graph output '{}' is a constant",
+                g.tensor(o).name
+            )));
+        }
     }
     for &i in &g.inputs {
         if g.tensor(i).is_const() {

@@ -20,8 +20,8 @@ pub struct VectorSet {
     pub name: String,
     /// Number of cases.
     pub count: usize,
-    /// Stacked bytes of input 0.
-    pub input: Vec<u8>,
+    /// Stacked bytes of each model input.
+    pub inputs: Vec<Vec<u8>>,
     /// Stacked bytes of output 0 from the reference runtime.
     pub output: Vec<u8>,
     /// Which runtime produced `output`.
@@ -50,12 +50,17 @@ pub fn vector_sets(id: &str) -> Vec<VectorSet> {
         let Some(out) = set["outputs"][reference.as_str()][0]["file"].as_str() else {
             continue;
         };
-        let inp = set["inputs"][0]["file"].as_str().expect("input file");
         let read = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{id}/{f}: {e}"));
+        let inputs = set["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|i| read(i["file"].as_str().expect("input file")))
+            .collect();
         sets.push(VectorSet {
             name: name.clone(),
             count: set["count"].as_u64().expect("count") as usize,
-            input: read(inp),
+            inputs,
             output: read(out),
             reference: reference.clone(),
         });
@@ -113,19 +118,66 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
-/// Runs `predict` on every case of every set of `id` and compares with the reference.
+/// Element `k` of case `case` from stacked little-endian bytes.
+fn case_array<T: Element, const N: usize>(bytes: &[u8], case: usize) -> [T; N] {
+    std::array::from_fn(|k| {
+        let at = (case * N + k) * T::SIZE;
+        T::from_le(&bytes[at..at + T::SIZE])
+    })
+}
+
+/// Runs `predict` on every case of every set of `id` (a single-input model) and compares with
+/// the reference.
 pub fn check<I: Element, O: Element, const N: usize, const M: usize>(
     id: &str,
     mut predict: impl FnMut(&[I; N]) -> [O; M],
 ) -> Report {
-    let mut r = Report::default();
-    for set in vector_sets(id) {
+    check_sets(id, |set, case| {
         assert_eq!(
-            set.input.len(),
+            set.inputs[0].len(),
             set.count * N * I::SIZE,
             "{id}/{}: input size",
             set.name
         );
+        let input: [I; N] = case_array(&set.inputs[0], case);
+        (format!("{:?}", &input[..N.min(8)]), predict(&input))
+    })
+}
+
+/// [`check`] for two-input models.
+pub fn check2<
+    I: Element,
+    J: Element,
+    O: Element,
+    const N: usize,
+    const K: usize,
+    const M: usize,
+>(
+    id: &str,
+    mut predict: impl FnMut(&[I; N], &[J; K]) -> [O; M],
+) -> Report {
+    check_sets(id, |set, case| {
+        assert_eq!(
+            set.inputs.len(),
+            2,
+            "{id}/{}: expected two inputs",
+            set.name
+        );
+        let a: [I; N] = case_array(&set.inputs[0], case);
+        let b: [J; K] = case_array(&set.inputs[1], case);
+        (
+            format!("{:?} / {:?}", &a[..N.min(4)], &b[..K.min(4)]),
+            predict(&a, &b),
+        )
+    })
+}
+
+fn check_sets<O: Element, const M: usize>(
+    id: &str,
+    mut run: impl FnMut(&VectorSet, usize) -> (String, [O; M]),
+) -> Report {
+    let mut r = Report::default();
+    for set in vector_sets(id) {
         assert_eq!(
             set.output.len(),
             set.count * M * O::SIZE,
@@ -133,24 +185,21 @@ pub fn check<I: Element, O: Element, const N: usize, const M: usize>(
             set.name
         );
         for case in 0..set.count {
-            let input: [I; N] = std::array::from_fn(|k| {
-                let at = (case * N + k) * I::SIZE;
-                I::from_le(&set.input[at..at + I::SIZE])
-            });
-            let want: [O; M] = std::array::from_fn(|k| {
-                let at = (case * M + k) * O::SIZE;
-                O::from_le(&set.output[at..at + O::SIZE])
-            });
-            let got = predict(&input);
+            let want: [O; M] = case_array(&set.output, case);
+            let (shown, got) = run(&set, case);
             r.cases += 1;
             if got == want {
                 r.bit_exact += 1;
             }
-            if !got.iter().zip(&want).all(|(g, w)| O::close(*g, *w)) {
+            let bad = got
+                .iter()
+                .zip(&want)
+                .filter(|(g, w)| !O::close(**g, **w))
+                .count();
+            if bad > 0 {
                 r.failures.push(format!(
-                    "{id}/{} case {case}: input {:?}: got {:?}, {} gives {:?}",
+                    "{id}/{} case {case}: input {shown}: {bad} of {M} outputs differ; got {:?}, {} gives {:?}",
                     set.name,
-                    &input[..N.min(8)],
                     &got[..M.min(8)],
                     set.reference,
                     &want[..M.min(8)]

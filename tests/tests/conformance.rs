@@ -1,7 +1,7 @@
 //! Every vector set of the zoo models kiln supports, compared with the TFLM reference outputs:
 //! integer outputs bit-identical, float outputs within 1e-5 relative.
 
-use kiln_tests::check;
+use kiln_tests::{check, check2};
 
 macro_rules! conformance {
     ($test:ident, $model:ident, $file:literal, $id:literal, exact_float: $exact:expr) => {
@@ -17,6 +17,20 @@ macro_rules! conformance {
                 r.cases,
                 r.failures.join("\n")
             );
+            if $exact {
+                assert_eq!(r.bit_exact, r.cases, "{}: not bit-identical", $id);
+            }
+            assert!(r.cases > 0);
+        }
+    };
+    // Two-input models: `predict(a, b)`.
+    ($test:ident, $model:ident, $file:literal, $id:literal, two_inputs, exact_float: $exact:expr) => {
+        #[test]
+        fn $test() {
+            kiln::include_model!($model = $file);
+            let mut m = $model::new();
+            let r = check2($id, |a, b| *m.predict(a, b));
+            assert!(r.failures.is_empty(), "{} of {} cases differ:\n{}", r.failures.len(), r.cases, r.failures.join("\n"));
             if $exact {
                 assert_eq!(r.bit_exact, r.cases, "{}: not bit-identical", $id);
             }
