@@ -1,0 +1,492 @@
+//! Compile-time work shared by the windowed operators (CONV_2D, DEPTHWISE_CONV_2D,
+//! TRANSPOSE_CONV, AVERAGE_POOL_2D, MAX_POOL_2D): TFLite's padding arithmetic
+//! (`kernels/padding.h`), option checks, quantization checks and per-channel multipliers
+//! (`PopulateConvolutionQuantizationParams`), and the tokens of the runtime geometry structs.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::expect_dtype;
+use crate::ir::{DType, Graph, Node, Tensor};
+use crate::quantize::quantize_multiplier;
+
+/// TFLite's padding schemes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// Output size `ceil(input / stride)`, padding split with the extra row at the end.
+    Same,
+    /// No padding.
+    Valid,
+}
+
+impl Padding {
+    /// From the schema's `Padding` value.
+    pub fn from_schema(v: i8) -> Result<Self, String> {
+        match v {
+            0 => Ok(Padding::Same),
+            1 => Ok(Padding::Valid),
+            v => Err(format!("unknown padding {v} (supported: SAME, VALID)")),
+        }
+    }
+}
+
+/// A stride, dilation or window size from the options: must be at least 1.
+pub fn positive(v: i32, what: &str) -> Result<usize, String> {
+    usize::try_from(v)
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| format!("{what} is {v} (must be at least 1)"))
+}
+
+/// TFLite's `ComputeOutSize`: the output extent of a window sliding over `input`.
+pub fn out_size(
+    padding: Padding,
+    input: usize,
+    filter: usize,
+    stride: usize,
+    dilation: usize,
+) -> usize {
+    let effective = (filter.saturating_sub(1)) * dilation + 1;
+    let stride = stride.max(1);
+    match padding {
+        Padding::Same => input.div_ceil(stride),
+        Padding::Valid => (input + stride).saturating_sub(effective) / stride,
+    }
+}
+
+/// TFLite's `ComputePaddingWithOffset`: the padding before the input (the extra row of an odd
+/// total goes after it, which the kernels get for free by clipping).
+pub fn pad_before(
+    stride: usize,
+    dilation: usize,
+    input: usize,
+    filter: usize,
+    output: usize,
+) -> usize {
+    let effective = (filter.saturating_sub(1)) * dilation + 1;
+    let total = (output.saturating_sub(1) * stride + effective).saturating_sub(input);
+    total / 2
+}
+
+/// The four dimensions of an NHWC tensor.
+pub fn nhwc(t: &Tensor, role: &str) -> Result<[usize; 4], String> {
+    match t.shape[..] {
+        [n, h, w, c] => Ok([n, h, w, c]),
+        _ => Err(format!(
+            "{role} '{}' has shape {}, expected rank 4 (NHWC)",
+            t.name,
+            t.describe()
+        )),
+    }
+}
+
+/// Input, weights, optional bias and output of a convolution, checked for presence.
+pub struct ConvTensors {
+    /// The activation input.
+    pub input: usize,
+    /// The constant weights.
+    pub weights: usize,
+    /// The constant bias, if any.
+    pub bias: Option<usize>,
+    /// The output.
+    pub output: usize,
+}
+
+/// Reads the tensors of a convolution whose inputs are `[input, weights, bias?]` at positions
+/// `at` (TRANSPOSE_CONV has its output-shape operand first).
+pub fn conv_tensors(g: &Graph, node: &Node, at: [usize; 3]) -> Result<ConvTensors, String> {
+    let (Some(input), Some(weights)) = (node.input(at[0]), node.input(at[1])) else {
+        return Err("needs an input and a weights tensor".into());
+    };
+    let [output] = node.outputs[..] else {
+        return Err(format!("has {} outputs, expected 1", node.outputs.len()));
+    };
+    let w = g.tensor(weights);
+    if !w.is_const() {
+        return Err(format!(
+            "weights '{}' are not constant (only constant weights are supported)",
+            w.name
+        ));
+    }
+    let bias = node.input(at[2]);
+    if let Some(b) = bias {
+        let b = g.tensor(b);
+        if !b.is_const() {
+            return Err(format!(
+                "bias '{}' is not constant (only constant biases are supported)",
+                b.name
+            ));
+        }
+    }
+    Ok(ConvTensors {
+        input,
+        weights,
+        bias,
+        output,
+    })
+}
+
+/// The dtypes of a convolution's tensors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvKind {
+    /// float32 everywhere.
+    F32,
+    /// int8 activations, int8 weights, int32 bias.
+    S8,
+    /// int16 activations, int8 weights, int64 bias ("16x8").
+    S16,
+}
+
+/// Checks the dtypes of a convolution and returns which kernel family applies. `bias_16x8`
+/// lists the bias dtypes accepted with int16 input.
+pub fn conv_kind(g: &Graph, t: &ConvTensors, bias_16x8: &[DType]) -> Result<ConvKind, String> {
+    let it = expect_dtype(g, t.input, "input", &[DType::F32, DType::I8, DType::I16])?;
+    let want = |i: usize, role: &str, dts: &[DType]| expect_dtype(g, i, role, dts).map(|_| ());
+    let kind = match it {
+        DType::F32 => {
+            want(t.weights, "weights (with float32 input)", &[DType::F32])?;
+            want(t.output, "output (with float32 input)", &[DType::F32])?;
+            if let Some(b) = t.bias {
+                want(b, "bias (with float32 input)", &[DType::F32])?;
+            }
+            ConvKind::F32
+        }
+        DType::I8 => {
+            want(t.weights, "weights (with int8 input)", &[DType::I8])?;
+            want(t.output, "output (with int8 input)", &[DType::I8])?;
+            if let Some(b) = t.bias {
+                want(b, "bias (with int8 input)", &[DType::I32])?;
+            }
+            ConvKind::S8
+        }
+        _ => {
+            want(t.weights, "weights (with int16 input)", &[DType::I8])?;
+            want(t.output, "output (with int16 input)", &[DType::I16])?;
+            if let Some(b) = t.bias {
+                want(b, "bias (with int16 input)", bias_16x8)?;
+            }
+            ConvKind::S16
+        }
+    };
+    Ok(kind)
+}
+
+/// Checks the quantization of a quantized convolution: input, weights and output quantized,
+/// symmetric weights with one scale or one per output channel along `axis`, and zero points of 0
+/// on int16 activations.
+pub fn check_conv_quant(
+    g: &Graph,
+    t: &ConvTensors,
+    kind: ConvKind,
+    channels: usize,
+    axis: usize,
+) -> Result<(), String> {
+    if kind == ConvKind::F32 {
+        return Ok(());
+    }
+    for i in [t.input, t.weights, t.output] {
+        if g.tensor(i).quant.is_none() {
+            return Err(format!(
+                "tensor '{}' has no quantization parameters",
+                g.tensor(i).name
+            ));
+        }
+    }
+    let w = g.tensor(t.weights);
+    if let Some(q) = &w.quant {
+        if q.zero_point.iter().any(|z| *z != 0) {
+            return Err(format!(
+                "weights '{}' have a non-zero zero point (supported: symmetric int8 weights)",
+                w.name
+            ));
+        }
+        let n = q.scale.len();
+        if n != 1 && n != channels {
+            return Err(format!(
+                "weights '{}' have {n} scales for {channels} output channels",
+                w.name
+            ));
+        }
+        if n > 1 && q.axis != axis {
+            return Err(format!(
+                "weights '{}' are quantized per channel along axis {} (supported: axis {axis}, the output channels)",
+                w.name, q.axis
+            ));
+        }
+    }
+    if kind == ConvKind::S16 {
+        for i in [t.input, t.output] {
+            let zp = g
+                .tensor(i)
+                .quant
+                .as_ref()
+                .map(|q| q.zero_point0())
+                .unwrap_or(0);
+            if zp != 0 {
+                return Err(format!(
+                    "int16 tensor '{}' has zero point {zp} (supported: 0, symmetric 16x8 quantization)",
+                    g.tensor(i).name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per-channel requantization constants as TFLM's `PopulateConvolutionQuantizationParams`
+/// computes them: `input_scale · weight_scale / output_scale` in double precision, one per
+/// weight scale (one for per-tensor weights, which the kernels apply to every channel).
+pub fn channel_multipliers(
+    input_scale: f32,
+    weight_scales: &[f32],
+    output_scale: f32,
+) -> (Vec<i32>, Vec<i32>) {
+    weight_scales
+        .iter()
+        .map(|ws| {
+            quantize_multiplier(f64::from(input_scale) * f64::from(*ws) / f64::from(output_scale))
+        })
+        .unzip()
+}
+
+/// Scale and zero point of a quantized tensor (validation has checked they exist).
+pub fn scale_zp(t: &Tensor) -> (f32, i32) {
+    t.quant
+        .as_ref()
+        .map(|q| (q.scale0(), q.zero_point0() as i32))
+        .unwrap_or((1.0, 0))
+}
+
+/// The weight scales of a quantized convolution.
+pub fn weight_scales(t: &Tensor) -> Vec<f32> {
+    t.quant
+        .as_ref()
+        .map(|q| q.scale.clone())
+        .unwrap_or_else(|| vec![1.0])
+}
+
+/// Every value of the runtime's `ConvGeometry`, computed by the ops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Batch size.
+    pub batches: usize,
+    /// Input height, width, channels.
+    pub input: [usize; 3],
+    /// Output height, width, channels.
+    pub output: [usize; 3],
+    /// Filter height, width, input channels per filter.
+    pub filter: [usize; 3],
+    /// Vertical and horizontal stride.
+    pub stride: [usize; 2],
+    /// Vertical and horizontal dilation.
+    pub dilation: [usize; 2],
+    /// Padding above and left of the input.
+    pub pad: [usize; 2],
+}
+
+impl Geometry {
+    /// `::kiln::__private::ConvGeometry { … }`.
+    pub fn tokens(&self) -> TokenStream {
+        let Geometry {
+            batches,
+            input: [ih, iw, id],
+            output: [oh, ow, od],
+            filter: [kh, kw, kd],
+            ..
+        } = *self;
+        let ([sh, sw], [dh, dw], [ph, pw]) = (self.stride, self.dilation, self.pad);
+        quote!(::kiln::__private::ConvGeometry {
+            batches: #batches,
+            input_height: #ih, input_width: #iw, input_depth: #id,
+            output_height: #oh, output_width: #ow, output_depth: #od,
+            filter_height: #kh, filter_width: #kw, filter_depth: #kd,
+            stride_height: #sh, stride_width: #sw,
+            dilation_height: #dh, dilation_width: #dw,
+            pad_height: #ph, pad_width: #pw,
+        })
+    }
+}
+
+/// `Requant { multiplier: &M, shift: &S }` over two new statics.
+pub fn requant_arg(
+    e: &mut crate::expand::Emitter<'_>,
+    multipliers: &[i32],
+    shifts: &[i32],
+) -> TokenStream {
+    let m = e.constant_i32(multipliers);
+    let s = e.constant_i32(shifts);
+    quote!(&::kiln::__private::Requant { multiplier: &#m, shift: &#s })
+}
+
+/// The quantized parameter struct of the convolution kernels.
+pub fn conv_quant_params(
+    geometry: &Geometry,
+    input_offset: i32,
+    output_offset: i32,
+    range: (i32, i32),
+) -> TokenStream {
+    let g = geometry.tokens();
+    let (lo, hi) = range;
+    quote!(::kiln::__private::ConvQuantParams {
+        geometry: #g, input_offset: #input_offset, output_offset: #output_offset,
+        activation_min: #lo, activation_max: #hi,
+    })
+}
+
+/// The float parameter struct of the convolution kernels.
+pub fn conv_f32_params(geometry: &Geometry, range: (f32, f32)) -> TokenStream {
+    let g = geometry.tokens();
+    let (lo, hi) = (
+        crate::expand::f32_lit(range.0),
+        crate::expand::f32_lit(range.1),
+    );
+    quote!(::kiln::__private::ConvF32Params { geometry: #g, activation_min: #lo, activation_max: #hi })
+}
+
+/// Hand-built graphs for the op modules' tests.
+#[cfg(test)]
+pub(crate) mod test_graph {
+    use crate::ir::{DType, Graph, Node, Quant, Tensor};
+    use crate::ops::OpImpl;
+
+    /// A tensor description: dtype, shape, optional (scales, zero point, axis), constant or not.
+    pub struct T {
+        pub dtype: DType,
+        pub shape: Vec<usize>,
+        pub quant: Option<(Vec<f32>, i64, usize)>,
+        pub constant: bool,
+    }
+
+    /// An activation tensor.
+    pub fn act(dtype: DType, shape: &[usize], quant: Option<(f32, i64)>) -> T {
+        T {
+            dtype,
+            shape: shape.to_vec(),
+            quant: quant.map(|(s, z)| (vec![s], z, 0)),
+            constant: false,
+        }
+    }
+
+    /// A constant tensor (zero-filled) with per-tensor or per-channel scales along `axis`.
+    pub fn constant(dtype: DType, shape: &[usize], scales: &[f32], axis: usize) -> T {
+        let quant = if scales.is_empty() {
+            None
+        } else {
+            Some((scales.to_vec(), 0, axis))
+        };
+        T {
+            dtype,
+            shape: shape.to_vec(),
+            quant,
+            constant: true,
+        }
+    }
+
+    /// One node `op` reading `inputs` (indices into `tensors`, `None` for omitted) and writing
+    /// the last tensor.
+    pub fn graph(
+        op: Box<dyn OpImpl>,
+        name: &'static str,
+        tensors: Vec<T>,
+        inputs: Vec<Option<usize>>,
+    ) -> Graph {
+        let out = tensors.len() - 1;
+        let tensors: Vec<Tensor> = tensors
+            .into_iter()
+            .enumerate()
+            .map(|(index, t)| {
+                let n: usize = t.shape.iter().product();
+                Tensor {
+                    index,
+                    name: format!("t{index}"),
+                    dtype: t.dtype,
+                    data: t.constant.then(|| vec![0u8; n * t.dtype.size()]),
+                    quant: t.quant.map(|(scale, zp, axis)| Quant {
+                        zero_point: vec![zp; scale.len()],
+                        scale,
+                        axis,
+                    }),
+                    shape: t.shape,
+                }
+            })
+            .collect();
+        let node = Node {
+            index: 0,
+            name,
+            inputs,
+            outputs: vec![out],
+            op,
+        };
+        Graph {
+            tensors,
+            nodes: vec![node],
+            inputs: vec![0],
+            outputs: vec![out],
+        }
+    }
+
+    /// The validation message of the graph's only node (empty when it validates).
+    pub fn check(g: &Graph) -> String {
+        let n = &g.nodes[0];
+        match n.op.validate(g, n) {
+            Ok(()) => String::new(),
+            Err(e) => e.message().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_size_matches_tflite() {
+        // SAME: ceil(in / stride), independent of the filter.
+        assert_eq!(out_size(Padding::Same, 96, 3, 2, 1), 48);
+        assert_eq!(out_size(Padding::Same, 5, 3, 2, 1), 3);
+        // VALID: (in − effective_filter) / stride + 1.
+        assert_eq!(out_size(Padding::Valid, 5, 3, 2, 1), 2);
+        assert_eq!(out_size(Padding::Valid, 166, 7, 1, 1), 160);
+        assert_eq!(out_size(Padding::Valid, 7, 3, 1, 2), 3); // effective 5
+        assert_eq!(out_size(Padding::Valid, 2, 3, 1, 1), 0);
+    }
+
+    #[test]
+    fn padding_matches_tflite() {
+        // 5 → 3 with a 3-wide filter, stride 2: total (3−1)·2+3−5 = 2, 1 before.
+        assert_eq!(pad_before(2, 1, 5, 3, 3), 1);
+        // 4 → 2 with 3-wide filter, stride 2: total 1, 0 before (the odd row goes after).
+        assert_eq!(pad_before(2, 1, 4, 3, 2), 0);
+        // Dilation 2, filter 3 (effective 5), stride 1, same size 6: total 4, 2 before.
+        assert_eq!(pad_before(1, 2, 6, 3, 6), 2);
+        // VALID never pads.
+        assert_eq!(pad_before(1, 1, 166, 7, 160), 0);
+        // 1x1 filter, stride 2, 3 → 2: total (2−1)·2+1−3 = 0.
+        assert_eq!(pad_before(2, 1, 3, 1, 2), 0);
+    }
+
+    #[test]
+    fn multipliers_use_double_products() {
+        let (m, s) = channel_multipliers(0.5, &[0.25, 1.0], 0.125);
+        assert_eq!(m, vec![1 << 30, 1 << 30]);
+        assert_eq!(s, vec![1, 3]);
+        // A product that is not exact in f32 but is in f64.
+        let (a, b) = (0.1f32, 0.3f32);
+        let (m, _) = channel_multipliers(a, &[b], 1.0);
+        let (want, _) = quantize_multiplier(f64::from(a) * f64::from(b));
+        assert_eq!(m, vec![want]);
+    }
+
+    #[test]
+    fn padding_from_schema() {
+        assert_eq!(Padding::from_schema(0), Ok(Padding::Same));
+        assert_eq!(Padding::from_schema(1), Ok(Padding::Valid));
+        assert!(Padding::from_schema(2)
+            .unwrap_err()
+            .contains("supported: SAME, VALID"));
+        assert_eq!(positive(2, "stride_w"), Ok(2));
+        assert!(positive(0, "stride_w")
+            .unwrap_err()
+            .contains("stride_w is 0"));
+    }
+}

@@ -1,0 +1,259 @@
+//! DEPTHWISE_CONV_2D: float32; int8 with per-channel (along the output channels, axis 3) or
+//! per-tensor int8 weights and int32 bias; int16 activations with int8 weights and int64 bias.
+//! Any depth multiplier.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::conv_common::{
+    channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
+    conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp, weight_scales,
+    ConvKind, ConvTensors, Geometry, Padding,
+};
+use super::OpImpl;
+use crate::error::Error;
+use crate::expand::{Arg, Emitter};
+use crate::ir::{DType, Graph, Node};
+use crate::quantize::Activation;
+use crate::tflite;
+
+/// A lowered DEPTHWISE_CONV_2D operator.
+pub struct DepthwiseConv2d {
+    padding: Padding,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    depth_multiplier: i32,
+    activation: Activation,
+}
+
+/// Reads the operator's options.
+pub fn lower(op: &tflite::Operator<'_>) -> Result<Box<dyn OpImpl>, String> {
+    let o = op
+        .builtin_options_as_depthwise_conv2d_options()
+        .ok_or("has no DepthwiseConv2DOptions")?;
+    Ok(Box::new(DepthwiseConv2d {
+        padding: Padding::from_schema(o.padding().0)?,
+        stride: [
+            positive(o.stride_h(), "stride_h")?,
+            positive(o.stride_w(), "stride_w")?,
+        ],
+        dilation: [
+            positive(o.dilation_h_factor(), "dilation_h_factor")?,
+            positive(o.dilation_w_factor(), "dilation_w_factor")?,
+        ],
+        depth_multiplier: o.depth_multiplier(),
+        activation: Activation::from_schema(o.fused_activation_function().0)?,
+    }))
+}
+
+impl DepthwiseConv2d {
+    /// Shapes and padding, checked against each other.
+    fn geometry(&self, g: &Graph, t: &ConvTensors) -> Result<Geometry, String> {
+        let [n, ih, iw, ic] = nhwc(g.tensor(t.input), "input")?;
+        let [one, kh, kw, oc] = nhwc(g.tensor(t.weights), "weights")?;
+        let [on, oh, ow, ocd] = nhwc(g.tensor(t.output), "output")?;
+        if one != 1 {
+            return Err(format!(
+                "weights {} must have shape [1, height, width, channels]",
+                g.tensor(t.weights).describe()
+            ));
+        }
+        if on != n || ocd != oc {
+            return Err(format!(
+                "output {} does not match input {} and weights {}",
+                g.tensor(t.output).describe(),
+                g.tensor(t.input).describe(),
+                g.tensor(t.weights).describe()
+            ));
+        }
+        if ic == 0 || oc % ic != 0 {
+            return Err(format!(
+                "{oc} output channels are not a multiple of {ic} input channels"
+            ));
+        }
+        // TFLM loops over the depth multiplier of the options, so it must agree with the shapes.
+        if usize::try_from(self.depth_multiplier).ok() != Some(oc / ic) {
+            return Err(format!(
+                "depth_multiplier is {} but the shapes give {} (output channels / input channels)",
+                self.depth_multiplier,
+                oc / ic
+            ));
+        }
+        let [sh, sw] = self.stride;
+        let [dh, dw] = self.dilation;
+        let want = [
+            out_size(self.padding, ih, kh, sh, dh),
+            out_size(self.padding, iw, kw, sw, dw),
+        ];
+        if [oh, ow] != want {
+            return Err(format!(
+                "output is {oh}×{ow} but the {:?} window gives {}×{}",
+                self.padding, want[0], want[1]
+            ));
+        }
+        if let Some(b) = t.bias {
+            if g.tensor(b).elements() != oc {
+                return Err(format!(
+                    "bias '{}' must have {oc} elements",
+                    g.tensor(b).name
+                ));
+            }
+        }
+        Ok(Geometry {
+            batches: n,
+            input: [ih, iw, ic],
+            output: [oh, ow, oc],
+            filter: [kh, kw, 1],
+            stride: self.stride,
+            dilation: self.dilation,
+            pad: [
+                pad_before(sh, dh, ih, kh, oh),
+                pad_before(sw, dw, iw, kw, ow),
+            ],
+        })
+    }
+
+    fn check(&self, g: &Graph, node: &Node) -> Result<(ConvTensors, Geometry, ConvKind), String> {
+        let t = conv_tensors(g, node, [0, 1, 2])?;
+        let geometry = self.geometry(g, &t)?;
+        let kind = conv_kind(g, &t, &[DType::I64])?;
+        check_conv_quant(g, &t, kind, geometry.output[2], 3)?;
+        Ok((t, geometry, kind))
+    }
+}
+
+impl OpImpl for DepthwiseConv2d {
+    fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
+        self.check(g, node)
+            .map(|_| ())
+            .map_err(|m| Error::op(node.index, node.name, m))
+    }
+
+    fn macs(&self, g: &Graph, node: &Node) -> u64 {
+        match self.check(g, node) {
+            Ok((_, geo, _)) => {
+                let [oh, ow, oc] = geo.output;
+                let [kh, kw, _] = geo.filter;
+                (geo.batches * oh * ow * oc * kh * kw) as u64
+            }
+            Err(_) => 0,
+        }
+    }
+
+    fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error> {
+        let (t, geometry, kind) = self
+            .check(g, node)
+            .map_err(|m| Error::op(node.index, node.name, m))?;
+        let bias = match t.bias {
+            Some(b) => Arg::In(b),
+            None => Arg::Expr(quote!(&[])),
+        };
+        Ok(match kind {
+            ConvKind::F32 => {
+                let params = conv_f32_params(&geometry, self.activation.range_f32());
+                e.call(
+                    quote!(depthwise_conv_2d_f32),
+                    quote!(ConvF32Params),
+                    params,
+                    &[
+                        Arg::In(t.input),
+                        Arg::In(t.weights),
+                        bias,
+                        Arg::Out(t.output),
+                    ],
+                )
+            }
+            ConvKind::S8 | ConvKind::S16 => {
+                let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
+                let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
+                let (m, s) =
+                    channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+                let range = self.activation.range_quantized(g.tensor(t.output))?;
+                let (kernel, params) = if kind == ConvKind::S8 {
+                    (
+                        quote!(depthwise_conv_2d_s8),
+                        conv_quant_params(&geometry, -in_zp, out_zp, range),
+                    )
+                } else {
+                    (
+                        quote!(depthwise_conv_2d_s16),
+                        conv_quant_params(&geometry, 0, 0, range),
+                    )
+                };
+                let rq = requant_arg(e, &m, &s);
+                e.call(
+                    kernel,
+                    quote!(ConvQuantParams),
+                    params,
+                    &[
+                        Arg::Expr(rq),
+                        Arg::In(t.input),
+                        Arg::In(t.weights),
+                        bias,
+                        Arg::Out(t.output),
+                    ],
+                )
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::conv_common::test_graph::{act, check, constant, graph};
+
+    fn op(depth_multiplier: i32) -> Box<DepthwiseConv2d> {
+        Box::new(DepthwiseConv2d {
+            padding: Padding::Same,
+            stride: [1, 1],
+            dilation: [1, 1],
+            depth_multiplier,
+            activation: Activation::None,
+        })
+    }
+
+    fn g(depth_multiplier: i32, scales: &[f32], axis: usize) -> Graph {
+        graph(
+            op(depth_multiplier),
+            "DEPTHWISE_CONV_2D",
+            vec![
+                act(DType::I8, &[1, 5, 5, 2], Some((0.5, 1))),
+                constant(DType::I8, &[1, 3, 3, 4], scales, axis),
+                constant(DType::I32, &[4], &[], 0),
+                act(DType::I8, &[1, 5, 5, 4], Some((0.5, 1))),
+            ],
+            vec![Some(0), Some(1), Some(2)],
+        )
+    }
+
+    #[test]
+    fn multiplier_two_per_channel_along_axis_3() {
+        let graph = g(2, &[0.1, 0.2, 0.3, 0.4], 3);
+        assert_eq!(check(&graph), "");
+        let (_, geo, _) = op(2).check(&graph, &graph.nodes[0]).unwrap();
+        assert_eq!((geo.pad, geo.output), ([1, 1], [5, 5, 4]));
+        assert_eq!(graph.nodes[0].op.macs(&graph, &graph.nodes[0]), 25 * 4 * 9);
+    }
+
+    #[test]
+    fn option_must_agree_with_shapes() {
+        assert_eq!(
+            check(&g(1, &[0.1], 0)),
+            "operator #0 DEPTHWISE_CONV_2D: depth_multiplier is 1 but the shapes give 2 (output channels / input channels)"
+        );
+    }
+
+    #[test]
+    fn per_channel_axis_0_is_rejected() {
+        let mut graph = g(2, &[0.1, 0.2, 0.3, 0.4], 3);
+        if let Some(q) = graph.tensors[1].quant.as_mut() {
+            q.axis = 0;
+        }
+        assert!(
+            check(&graph).contains("(supported: axis 3, the output channels)"),
+            "{}",
+            check(&graph)
+        );
+    }
+}
