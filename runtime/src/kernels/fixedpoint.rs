@@ -1,0 +1,240 @@
+//! Fixed-point transcendental functions on raw `i32` values, bit-exact with gemmlowp's
+//! `fixedpoint.h` (which TFLM's int8 SOFTMAX, LOGISTIC and TANH use).
+//!
+//! A value in format `Qm` (m integer bits) is an `i32` `raw` meaning `raw / 2^(31 − m)`.
+//! Every function states the formats it takes and returns. Products of two values add their
+//! integer bits ([`mul`]); [`rescale`] moves a value to another format with rounding and
+//! saturation.
+
+use crate::quant::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul as mul};
+
+/// `Qa × Qb → Q(a+b)`: gemmlowp's fixed-point product (a rounding doubling high multiply).
+#[inline(always)]
+pub fn fx_mul(a: i32, b: i32) -> i32 {
+    mul(a, b)
+}
+
+/// Multiplies by `2^exponent`, saturating when shifting left and rounding to nearest when
+/// shifting right. gemmlowp's `SaturatingRoundingMultiplyByPOT`.
+#[inline(always)]
+pub fn saturating_rounding_mul_by_pot(x: i32, exponent: i32) -> i32 {
+    if exponent > 0 {
+        let threshold = (1i32 << (31 - exponent)) - 1;
+        if x > threshold {
+            i32::MAX
+        } else if x < -threshold {
+            i32::MIN
+        } else {
+            x << exponent
+        }
+    } else if exponent < 0 {
+        rounding_divide_by_pot(x, (-exponent) as u32)
+    } else {
+        x
+    }
+}
+
+/// Changes the format of `x` from `Q(src)` to `Q(dst)`. gemmlowp's `Rescale`.
+#[inline(always)]
+pub fn rescale(x: i32, src_integer_bits: i32, dst_integer_bits: i32) -> i32 {
+    saturating_rounding_mul_by_pot(x, src_integer_bits - dst_integer_bits)
+}
+
+/// `(a + b) / 2` rounded to nearest, ties away from zero. gemmlowp's `RoundingHalfSum`.
+#[inline(always)]
+pub fn rounding_half_sum(a: i32, b: i32) -> i32 {
+    let sum = i64::from(a) + i64::from(b);
+    let sign = if sum >= 0 { 1 } else { -1 };
+    ((sum + sign) / 2) as i32
+}
+
+/// One in format `Q0` (the largest raw value, as 1.0 is not representable).
+const Q0_ONE: i32 = i32::MAX;
+
+/// `exp(a)` for `a` in `[-1/4, 0)`, `Q0 → Q0`.
+fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> i32 {
+    const CONSTANT_TERM: i32 = 1_895_147_668; // exp(-1/8)
+    const ONE_THIRD: i32 = 715_827_883;
+    let x = a.wrapping_add(1 << 28); // a + 1/8
+    let x2 = mul(x, x);
+    let x3 = mul(x2, x);
+    let x4 = mul(x2, x2);
+    let x4_over_4 = saturating_rounding_mul_by_pot(x4, -2);
+    let poly = saturating_rounding_mul_by_pot(
+        mul(x4_over_4.wrapping_add(x3), ONE_THIRD).wrapping_add(x2),
+        -1,
+    );
+    CONSTANT_TERM.wrapping_add(mul(CONSTANT_TERM, x.wrapping_add(poly)))
+}
+
+/// `exp(a)` for `a ≤ 0` in format `Q(integer_bits)`, result in `Q0`.
+/// gemmlowp's `exp_on_negative_values`.
+pub fn exp_on_negative_values(a: i32, integer_bits: i32) -> i32 {
+    let fractional_bits = 31 - integer_bits;
+    let one_quarter = 1i32 << (fractional_bits - 2);
+    let mask = one_quarter - 1;
+    let a_mod_quarter_minus_one_quarter = (a & mask).wrapping_sub(one_quarter);
+    let mut result = exp_on_interval_between_negative_one_quarter_and_0_excl(rescale(
+        a_mod_quarter_minus_one_quarter,
+        integer_bits,
+        0,
+    ));
+    let remainder = a_mod_quarter_minus_one_quarter.wrapping_sub(a);
+    // exp(-2^k) for k = -2..=4, in Q0.
+    const BARREL: [(i32, i32); 7] = [
+        (-2, 1_672_461_947),
+        (-1, 1_302_514_674),
+        (0, 790_015_084),
+        (1, 290_630_308),
+        (2, 39_332_535),
+        (3, 720_401),
+        (4, 242),
+    ];
+    for (exponent, multiplier) in BARREL {
+        if integer_bits > exponent {
+            let shift = fractional_bits + exponent;
+            if remainder & (1i32 << shift) != 0 {
+                result = mul(result, multiplier);
+            }
+        }
+    }
+    if integer_bits > 5 {
+        let clamp = -(1i32 << (36 - integer_bits)); // -32.0
+        if a < clamp {
+            result = 0;
+        }
+    }
+    if a == 0 {
+        result = Q0_ONE;
+    }
+    result
+}
+
+/// `1 / (1 + a)` for `a` in `[0, 1)`, `Q0 → Q0`. gemmlowp's
+/// `one_over_one_plus_x_for_x_in_0_1` (three Newton-Raphson steps in `Q2`).
+pub fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
+    let x = newton_reciprocal_q2(a);
+    // ExactMulByPot<-1> reinterprets Q2 as Q1; Rescale<0> from Q1.
+    rescale(x, 1, 0)
+}
+
+/// `(1 − a) / (1 + a)` for `a` in `[0, 1)`, `Q0 → Q0`.
+fn one_minus_x_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
+    let x = newton_reciprocal_q2(a);
+    const Q2_ONE: i32 = 1 << 29;
+    rescale(x.wrapping_sub(Q2_ONE), 2, 0)
+}
+
+/// `2 / (1 + a)` in `Q2` by Newton-Raphson division of `(1 + a) / 2`.
+fn newton_reciprocal_q2(a: i32) -> i32 {
+    const FORTY_EIGHT_OVER_17: i32 = 1_515_870_810;
+    const NEG_THIRTY_TWO_OVER_17: i32 = -1_010_580_540;
+    const Q2_ONE: i32 = 1 << 29;
+    let half_denominator = rounding_half_sum(a, Q0_ONE);
+    let mut x = FORTY_EIGHT_OVER_17.wrapping_add(mul(half_denominator, NEG_THIRTY_TWO_OVER_17));
+    for _ in 0..3 {
+        let half_denominator_times_x = mul(half_denominator, x);
+        let one_minus = Q2_ONE.wrapping_sub(half_denominator_times_x);
+        x = x.wrapping_add(rescale(mul(x, one_minus), 4, 2));
+    }
+    x
+}
+
+/// `tanh(a)` for `a` in `Q(integer_bits)`, result in `Q0`. gemmlowp's `tanh`.
+pub fn tanh(a: i32, integer_bits: i32) -> i32 {
+    if a == 0 {
+        return 0;
+    }
+    let negative = a < 0;
+    let n = if negative { a } else { a.wrapping_neg() };
+    // exp(2n) with n ≤ 0: ExactMulByPot<1> adds one integer bit.
+    let t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1));
+    if negative {
+        t.wrapping_neg()
+    } else {
+        t
+    }
+}
+
+/// `1 / (1 + exp(-a))` for `a` in `Q(integer_bits)`, result in `Q0`. gemmlowp's `logistic`.
+pub fn logistic(a: i32, integer_bits: i32) -> i32 {
+    if a == 0 {
+        return 1 << 30;
+    }
+    let positive = a > 0;
+    let abs = if positive { a } else { a.wrapping_neg() };
+    let if_positive =
+        one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(abs.wrapping_neg(), integer_bits));
+    if positive {
+        if_positive
+    } else {
+        Q0_ONE.wrapping_sub(if_positive)
+    }
+}
+
+/// Reciprocal of a positive `Q(integer_bits)` value: returns `1 / (x · 2^-num_bits_over_unit)`
+/// in `Q0` and `num_bits_over_unit`. TFLite's `GetReciprocal`.
+pub fn reciprocal(x: i32, integer_bits: i32) -> (i32, i32) {
+    let headroom_plus_one = (x as u32).leading_zeros() as i32;
+    let num_bits_over_unit = integer_bits - headroom_plus_one;
+    let shifted_sum_minus_one =
+        ((x as u32).wrapping_shl(headroom_plus_one as u32)).wrapping_sub(1u32 << 31) as i32;
+    (
+        one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one),
+        num_bits_over_unit,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to_f(raw: i32, integer_bits: i32) -> f64 {
+        f64::from(raw) / f64::from(1u32 << (31 - integer_bits) as u32)
+    }
+
+    #[test]
+    fn exp_is_accurate_and_exact_at_zero() {
+        assert_eq!(exp_on_negative_values(0, 5), i32::MAX);
+        for k in 1..200 {
+            let x = -(k as f64) * 0.05;
+            let raw = (x * f64::from(1u32 << 26)) as i32;
+            let got = to_f(exp_on_negative_values(raw, 5), 0);
+            assert!((got - x.exp()).abs() < 1e-6, "exp({x}) = {got}");
+        }
+    }
+
+    #[test]
+    fn exp_below_minus_32_is_zero() {
+        // Q6: -33.0
+        assert_eq!(exp_on_negative_values(-33 << 25, 6), 0);
+    }
+
+    #[test]
+    fn reciprocal_of_two() {
+        // 2.0 in Q12 -> 1/2 = (1 / (1 + 0)) * 2^-1
+        let (r, bits) = reciprocal(2 << 19, 12);
+        assert_eq!(bits, 1);
+        assert!((to_f(r, 0) - 1.0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn tanh_and_logistic_shapes() {
+        for k in -60..60 {
+            let x = f64::from(k) * 0.1;
+            let raw = (x * f64::from(1u32 << 27)) as i32;
+            assert!((to_f(tanh(raw, 4), 0) - x.tanh()).abs() < 1e-6, "tanh({x})");
+            assert!((to_f(logistic(raw, 4), 0) - 1.0 / (1.0 + (-x).exp())).abs() < 1e-6);
+        }
+        assert_eq!(tanh(0, 4), 0);
+        assert_eq!(logistic(0, 4), 1 << 30);
+    }
+
+    #[test]
+    fn pot_multiplication_saturates() {
+        assert_eq!(saturating_rounding_mul_by_pot(1 << 30, 1), i32::MAX);
+        assert_eq!(saturating_rounding_mul_by_pot(-(1 << 30) - 1, 1), i32::MIN);
+        assert_eq!(saturating_rounding_mul_by_pot(3, -1), 2);
+        assert_eq!(saturating_rounding_mul_by_pot(-3, -1), -2);
+    }
+}
