@@ -317,6 +317,8 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             #(#input_fns)*
 
             /// Runs the model on the input(s) in the arena and returns the output(s).
+            // One copy of the model's code however many call sites the firmware has.
+            #[inline(never)]
             pub fn run(&mut self) -> #ret_ty {
                 #(#statics)*
                 let arena = &mut self.arena.0;

@@ -13,6 +13,7 @@ pub mod lower;
 pub mod ops;
 pub mod plan;
 pub mod quantize;
+pub mod relayout;
 pub mod tflite;
 pub mod validate;
 

@@ -10,10 +10,12 @@
 //! let y: &[f32; 1] = m.predict(&[0.5]);
 //! ```
 #![cfg_attr(not(test), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod arch;
 pub mod arena;
+pub mod float;
 pub mod kernels;
 pub mod quant;
 

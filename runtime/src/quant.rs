@@ -44,18 +44,19 @@ pub fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> 
 
 /// Multiplies a 64-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
 /// `MultiplyByQuantizedMultiplier(int64_t, int32_t, int)` does (used by 16x8 kernels):
-/// the multiplier is first rounded to 16 bits, then a single rounding shift.
+/// the multiplier is first rounded to 16 bits, then a single rounding shift (ties towards
+/// +infinity), and the result is truncated to 32 bits as TFLM's `int32_t` conversion does
+/// (TFLM assumes it fits; it does for `shift` in `-31..8` and `|x| < 2^47`).
 #[inline(always)]
 pub fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32) -> i32 {
     let reduced: i64 = if multiplier < 0x7FFF_0000 {
-        i64::from((multiplier + (1 << 15)) >> 16)
+        i64::from(multiplier.wrapping_add(1 << 15) >> 16)
     } else {
         0x7FFF
     };
     let total_shift = (15 - shift).clamp(1, 63) as u32;
     let round = 1i64 << (total_shift - 1);
-    let result = x.wrapping_mul(reduced).wrapping_add(round) >> total_shift;
-    result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    (x.wrapping_mul(reduced).wrapping_add(round) >> total_shift) as i32
 }
 
 #[cfg(test)]
@@ -107,10 +108,36 @@ mod tests {
     #[test]
     fn multiply_i64_by_half() {
         assert_eq!(multiply_by_quantized_multiplier_i64(100, 1 << 30, 0), 50);
+        // Single rounding, ties towards +infinity: -50.5 -> -50, 50.5 -> 51.
         assert_eq!(multiply_by_quantized_multiplier_i64(-101, 1 << 30, 0), -50);
+        assert_eq!(multiply_by_quantized_multiplier_i64(101, 1 << 30, 0), 51);
+        assert_eq!(multiply_by_quantized_multiplier_i64(-103, 1 << 30, 0), -51);
+        // Out of range: TFLM's int32_t conversion keeps the low 32 bits (2^39 -> 0).
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 40, 1 << 30, 0), 0);
+    }
+
+    #[test]
+    fn multiply_i64_rounds_the_multiplier_to_16_bits() {
+        // 0x4000_8000 rounds up to 0x4001: 2^20 · 0x4001 / 2^15 = 0x4001 · 32.
         assert_eq!(
-            multiply_by_quantized_multiplier_i64(1 << 40, 1 << 30, 0),
-            i32::MAX
+            multiply_by_quantized_multiplier_i64(1 << 20, 0x4000_8000, 0),
+            0x4001 << 5
+        );
+        // 0x4000_7FFF rounds down to 0x4000.
+        assert_eq!(
+            multiply_by_quantized_multiplier_i64(1 << 20, 0x4000_7FFF, 0),
+            1 << 19
+        );
+        // Multipliers at or above 0x7FFF_0000 become 0x7FFF.
+        assert_eq!(
+            multiply_by_quantized_multiplier_i64(1 << 15, i32::MAX, 0),
+            0x7FFF
+        );
+        // The largest left shift (7) and right shift (-31).
+        assert_eq!(multiply_by_quantized_multiplier_i64(3, 1 << 30, 7), 192);
+        assert_eq!(
+            multiply_by_quantized_multiplier_i64(1 << 46, 1 << 30, -31),
+            1 << 14
         );
     }
 }

@@ -30,7 +30,13 @@ macro_rules! conformance {
             kiln::include_model!($model = $file);
             let mut m = $model::new();
             let r = check2($id, |a, b| *m.predict(a, b));
-            assert!(r.failures.is_empty(), "{} of {} cases differ:\n{}", r.failures.len(), r.cases, r.failures.join("\n"));
+            assert!(
+                r.failures.is_empty(),
+                "{} of {} cases differ:\n{}",
+                r.failures.len(),
+                r.cases,
+                r.failures.join("\n")
+            );
             if $exact {
                 assert_eq!(r.bit_exact, r.cases, "{}: not bit-identical", $id);
             }
@@ -44,3 +50,20 @@ conformance!(gen_sine_float32, SineFloat, "../../shared/models/generated/sine_fl
 conformance!(tflm_hello_world_int8, HelloInt8, "../../shared/models/tflm/hello_world_int8.tflite", "tflm_hello_world_int8", exact_float: true);
 conformance!(gen_sine_int8, SineInt8, "../../shared/models/generated/sine_int8.tflite", "gen_sine_int8", exact_float: true);
 conformance!(microflow_sine, MicroflowSine, "../../shared/models/microflow/sine.tflite", "microflow_sine", exact_float: true);
+conformance!(tflm_seanet_conv0, SeanetConv0, "../../shared/models/tflm/seanet/conv0.tflite", "tflm_seanet_conv0", exact_float: true);
+conformance!(tflm_seanet_conv10, SeanetConv10, "../../shared/models/tflm/seanet/conv10.tflite", "tflm_seanet_conv10", exact_float: true);
+conformance!(gen_sine_int16x8, SineInt16x8, "../../shared/models/generated/sine_int16x8.tflite", "gen_sine_int16x8", exact_float: true);
+conformance!(gen_cnn_float32, CnnFloat, "../../shared/models/generated/cnn_float32.tflite", "gen_cnn_float32", exact_float: true);
+conformance!(microflow_speech, MicroflowSpeech, "../../shared/models/microflow/speech.tflite", "microflow_speech", exact_float: true);
+conformance!(microflow_person_detect, PersonDetect, "../../shared/models/microflow/person_detect.tflite", "microflow_person_detect", exact_float: true);
+conformance!(tflm_seanet_leaky_relu0, SeanetLeakyRelu0, "../../shared/models/tflm/seanet/leaky_relu0.tflite", "tflm_seanet_leaky_relu0", exact_float: true);
+conformance!(tflm_seanet_pad0, SeanetPad0, "../../shared/models/tflm/seanet/pad0.tflite", "tflm_seanet_pad0", exact_float: true);
+conformance!(tflm_seanet_strided_slice0, SeanetStridedSlice0, "../../shared/models/tflm/seanet/strided_slice0.tflite", "tflm_seanet_strided_slice0", exact_float: true);
+conformance!(tflm_seanet_quantize0, SeanetQuantize0, "../../shared/models/tflm/seanet/quantize0.tflite", "tflm_seanet_quantize0", exact_float: true);
+conformance!(tflm_seanet_quantize1, SeanetQuantize1, "../../shared/models/tflm/seanet/quantize1.tflite", "tflm_seanet_quantize1", exact_float: true);
+conformance!(gen_cnn_int8, CnnInt8, "../../shared/models/generated/cnn_int8.tflite", "gen_cnn_int8", exact_float: true);
+conformance!(gen_cnn_int16x8, CnnInt16x8, "../../shared/models/generated/cnn_int16x8.tflite", "gen_cnn_int16x8", exact_float: true);
+conformance!(tflm_simple_add, SimpleAdd, "../../shared/models/tflm/simple_add_model.tflite", "tflm_simple_add", two_inputs, exact_float: true);
+conformance!(tflm_seanet_add0, SeanetAdd0, "../../shared/models/tflm/seanet/add0.tflite", "tflm_seanet_add0", two_inputs, exact_float: true);
+conformance!(tflm_seanet_sub0, SeanetSub0, "../../shared/models/tflm/seanet/sub0.tflite", "tflm_seanet_sub0", two_inputs, exact_float: true);
+conformance!(tflm_seanet_transpose_conv4, SeanetTransposeConv4, "../../shared/models/tflm/seanet/transpose_conv4.tflite", "tflm_seanet_transpose_conv4", two_inputs, exact_float: true);

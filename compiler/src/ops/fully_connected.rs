@@ -1,14 +1,23 @@
-//! FULLY_CONNECTED: float32, and int8 with per-tensor or per-channel int8 weights.
+//! FULLY_CONNECTED: float32; int8 with per-tensor or per-channel int8 weights and int32 bias;
+//! int16 activations with int8 weights and int64 bias, or int32 / no bias with TFLM's 32-bit
+//! accumulator (16x8, zero points 0).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::conv_common::channel_multipliers;
 use super::{expect_dtype, OpImpl};
 use crate::error::Error;
 use crate::expand::{Arg, Emitter};
 use crate::ir::{DType, Graph, Node};
 use crate::quantize::{quantize_multiplier, Activation};
 use crate::tflite;
+
+/// Float layers with fewer output units than this use the reference kernel.
+const FC_F32_BLOCKED_MIN_UNITS: usize = 8;
+/// Float layers with fewer multiply-accumulates than this use the reference kernel: below it the
+/// blocked kernel's code costs more flash than its speed is worth (measured on the sine model).
+const FC_F32_BLOCKED_MIN_MACS: usize = 1024;
 
 /// A lowered FULLY_CONNECTED operator.
 pub struct FullyConnected {
@@ -58,7 +67,7 @@ fn dims(g: &Graph, node: &Node) -> Result<Dims, String> {
         ));
     };
     let n = g.tensor(input).elements();
-    if depth == 0 || n % depth != 0 {
+    if depth == 0 || !n.is_multiple_of(depth) {
         return Err(format!(
             "input {} does not split into rows of the weights' depth {depth}",
             g.tensor(input).describe()
@@ -87,53 +96,119 @@ fn dims(g: &Graph, node: &Node) -> Result<Dims, String> {
     })
 }
 
-impl OpImpl for FullyConnected {
-    fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
-        let err = |m: String| Error::op(node.index, node.name, m);
-        let d = dims(g, node).map_err(err)?;
+/// The requantization constants TFLM's `CalculateOpDataFullyConnected` computes. Per-channel
+/// weights: `input_scale · weight_scale / output_scale` in double precision, per channel.
+/// Per-tensor weights (`GetQuantizedConvolutionMultipler`): the scale product is taken in float
+/// precision first, then widened and divided in double precision.
+pub fn fc_multipliers(
+    input_scale: f32,
+    weight_scales: &[f32],
+    output_scale: f32,
+) -> (Vec<i32>, Vec<i32>) {
+    match weight_scales {
+        [ws] => {
+            let (m, s) = quantize_multiplier(f64::from(input_scale * ws) / f64::from(output_scale));
+            (vec![m], vec![s])
+        }
+        _ => channel_multipliers(input_scale, weight_scales, output_scale),
+    }
+}
+
+/// The input zero point folded into an int32 bias: `Σ (x − zp)·w = Σ x·w − zp·Σ w` (exact in
+/// wrapping arithmetic, so the kernel only accumulates raw products).
+pub fn fold_input_zero_point(
+    bias: &[i32],
+    weights: &[u8],
+    depth: usize,
+    input_zero_point: i32,
+) -> Vec<i32> {
+    bias.iter()
+        .enumerate()
+        .map(|(o, b)| {
+            let row = weights.get(o * depth..(o + 1) * depth).unwrap_or_default();
+            let sum = row
+                .iter()
+                .fold(0i32, |a, v| a.wrapping_add(i32::from(*v as i8)));
+            b.wrapping_sub(input_zero_point.wrapping_mul(sum))
+        })
+        .collect()
+}
+
+impl FullyConnected {
+    fn check(&self, g: &Graph, node: &Node) -> Result<Dims, String> {
+        let d = dims(g, node)?;
         let input = node.input(0).unwrap_or_default();
         let weights = node.input(1).unwrap_or_default();
-        let output = node.outputs[0];
-        let it = expect_dtype(g, input, "input", &[DType::F32, DType::I8]).map_err(err)?;
-        let want = |t: usize, role: &str, dt: DType| {
-            expect_dtype(g, t, role, &[dt]).map(|_| ()).map_err(err)
+        let output = node.outputs.first().copied().unwrap_or_default();
+        let it = expect_dtype(g, input, "input", &[DType::F32, DType::I8, DType::I16])?;
+        let want = |t: usize, role: &str, dt: DType| expect_dtype(g, t, role, &[dt]).map(|_| ());
+        let (wt, bt): (DType, &[DType]) = match it {
+            DType::F32 => (DType::F32, &[DType::F32]),
+            DType::I8 => (DType::I8, &[DType::I32]),
+            _ => (DType::I8, &[DType::I64, DType::I32]),
         };
-        match it {
-            DType::F32 => {
-                want(weights, "weights (with float32 input)", DType::F32)?;
-                want(output, "output (with float32 input)", DType::F32)?;
-                if let Some(b) = node.input(2) {
-                    want(b, "bias (with float32 input)", DType::F32)?;
-                }
+        let with = format!("(with {} input)", it.name());
+        want(weights, &format!("weights {with}"), wt)?;
+        want(output, &format!("output {with}"), it)?;
+        if let Some(b) = node.input(2) {
+            expect_dtype(g, b, &format!("bias {with}"), bt)?;
+        }
+        if it == DType::F32 {
+            return Ok(d);
+        }
+        for t in [input, weights, output] {
+            if g.tensor(t).quant.is_none() {
+                return Err(format!(
+                    "tensor '{}' has no quantization parameters",
+                    g.tensor(t).name
+                ));
             }
-            _ => {
-                want(weights, "weights (with int8 input)", DType::I8)?;
-                want(output, "output (with int8 input)", DType::I8)?;
-                if let Some(b) = node.input(2) {
-                    want(b, "bias (with int8 input)", DType::I32)?;
-                }
-                for t in [input, weights, output] {
-                    if g.tensor(t).quant.is_none() {
-                        return Err(err(format!(
-                            "tensor '{}' has no quantization parameters",
-                            g.tensor(t).name
-                        )));
-                    }
-                }
-                let wq = g
-                    .tensor(weights)
+        }
+        if let Some(q) = &g.tensor(weights).quant {
+            if q.zero_point.iter().any(|z| *z != 0) {
+                return Err(
+                    "weights with a non-zero zero point are not supported (supported: symmetric int8 weights)".into(),
+                );
+            }
+            let n = q.scale.len();
+            if n != 1 && n != d.units {
+                return Err(format!(
+                    "weights have {n} scales for {} output channels",
+                    d.units
+                ));
+            }
+            if n > 1 && q.axis != 0 {
+                return Err(format!(
+                    "weights are quantized per channel along axis {} (supported: axis 0, the output units)",
+                    q.axis
+                ));
+            }
+        }
+        if it == DType::I16 {
+            for t in [input, output] {
+                let zp = g
+                    .tensor(t)
                     .quant
                     .as_ref()
-                    .map(|q| (q.scale.len(), q.zero_point.iter().all(|z| *z == 0)));
-                match wq {
-                    Some((n, true)) if n == 1 || n == d.units => {}
-                    Some((_, false)) => return Err(err("weights with a non-zero zero point are not supported (supported: symmetric int8 weights)".into())),
-                    Some((n, _)) => return Err(err(format!("weights have {n} scales for {} output channels", d.units))),
-                    None => {}
+                    .map(|q| q.zero_point0())
+                    .unwrap_or(0);
+                if zp != 0 {
+                    return Err(format!(
+                        "int16 tensor '{}' has zero point {zp} (supported: 0, symmetric 16x8 quantization)",
+                        g.tensor(t).name
+                    ));
                 }
             }
         }
-        Ok(())
+        Ok(d)
+    }
+}
+
+impl OpImpl for FullyConnected {
+    fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
+        self.check(g, node)
+            .map(|_| ())
+            .map_err(|m| Error::op(node.index, node.name, m))
     }
 
     fn macs(&self, g: &Graph, node: &Node) -> u64 {
@@ -143,106 +218,118 @@ impl OpImpl for FullyConnected {
     }
 
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error> {
-        let err = |m: String| Error::op(node.index, node.name, m);
-        let d = dims(g, node).map_err(err)?;
-        let (input, weights, output) = (
+        let d = self
+            .check(g, node)
+            .map_err(|m| Error::op(node.index, node.name, m))?;
+        let (input, weights) = (
             node.input(0).unwrap_or_default(),
             node.input(1).unwrap_or_default(),
-            node.outputs[0],
         );
+        let output = node.outputs.first().copied().unwrap_or_default();
         let (batches, depth, units) = (d.batches, d.depth, d.units);
         let w = g.tensor(weights);
         let wdata = w.data.as_deref().unwrap_or_default();
-        match g.tensor(input).dtype {
-            DType::F32 => {
-                let (lo, hi) = self.activation.range_f32();
-                let (lo, hi) = (crate::expand::f32_lit(lo), crate::expand::f32_lit(hi));
-                let params = quote!(::kiln::__private::FullyConnectedF32Params {
-                    batches: #batches, input_depth: #depth, output_depth: #units,
-                    activation_min: #lo, activation_max: #hi,
-                });
-                let wid = e.constant(DType::F32, wdata);
-                let bias = match node.input(2) {
-                    Some(b) => Arg::Static(
-                        e.constant(DType::F32, g.tensor(b).data.as_deref().unwrap_or_default()),
-                    ),
-                    None => Arg::Expr(quote!(&[])),
-                };
-                Ok(e.call(
+        let dt = g.tensor(input).dtype;
+        if dt == DType::F32 {
+            let (lo, hi) = self.activation.range_f32();
+            let (lo, hi) = (crate::expand::f32_lit(lo), crate::expand::f32_lit(hi));
+            let params = quote!(::kiln::__private::FullyConnectedF32Params {
+                batches: #batches, input_depth: #depth, output_depth: #units,
+                activation_min: #lo, activation_max: #hi,
+            });
+            // Small layers: the reference kernel, which LLVM inlines with constant dimensions
+            // (smallest code, nearly as fast). Large layers: eight output units per pass over the
+            // input, weights interleaved here at compile time (bit-identical results).
+            if units < FC_F32_BLOCKED_MIN_UNITS || batches * depth * units < FC_F32_BLOCKED_MIN_MACS
+            {
+                let bias = node.input(2).map_or(Arg::Expr(quote!(&[])), Arg::In);
+                return Ok(e.call(
                     quote!(fully_connected_f32),
                     quote!(FullyConnectedF32Params),
                     params,
-                    &[Arg::In(input), Arg::Static(wid), bias, Arg::Out(output)],
-                ))
+                    &[Arg::In(input), Arg::In(weights), bias, Arg::Out(output)],
+                ));
             }
-            _ => {
-                let iq = g
-                    .tensor(input)
-                    .quant
-                    .clone()
-                    .unwrap_or_else(|| unreachable_quant());
-                let wq = w.quant.clone().unwrap_or_else(|| unreachable_quant());
-                let oq = g
-                    .tensor(output)
-                    .quant
-                    .clone()
-                    .unwrap_or_else(|| unreachable_quant());
-                let in_zp = iq.zero_point0() as i32;
-                // Fold the input zero point into the bias: Σ (x − zp)·w = Σ x·w − zp·Σ w.
-                let bias: Vec<i32> = match node.input(2) {
-                    Some(b) => g
-                        .tensor(b)
-                        .data
-                        .as_deref()
-                        .unwrap_or_default()
-                        .chunks_exact(4)
-                        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect(),
-                    None => vec![0; units],
-                };
-                let folded: Vec<i32> = bias
-                    .iter()
-                    .enumerate()
-                    .map(|(o, b)| {
-                        let row = wdata.get(o * depth..(o + 1) * depth).unwrap_or_default();
-                        let sum: i32 = row.iter().map(|v| i32::from(*v as i8)).sum();
-                        b.wrapping_sub(in_zp.wrapping_mul(sum))
-                    })
-                    .collect();
-                let (mult, shift): (Vec<i32>, Vec<i32>) = wq
-                    .scale
-                    .iter()
-                    .map(|ws| {
-                        quantize_multiplier(
-                            f64::from(iq.scale0()) * f64::from(*ws) / f64::from(oq.scale0()),
-                        )
-                    })
-                    .unzip();
-                let (amin, amax) = self.activation.range_quantized(g.tensor(output))?;
-                let out_zp = oq.zero_point0() as i32;
-                let params = quote!(::kiln::__private::FullyConnectedS8Params {
-                    batches: #batches, input_depth: #depth, output_depth: #units,
-                    output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
-                });
-                let m = e.constant_i32(&mult);
-                let s = e.constant_i32(&shift);
-                let wid = e.constant(DType::I8, wdata);
-                let bid = e.constant_i32(&folded);
-                let rq = quote!(&::kiln::__private::Requant { multiplier: &#m, shift: &#s });
-                Ok(e.call(
-                    quote!(fully_connected_s8),
-                    quote!(FullyConnectedS8Params),
-                    params,
-                    &[
-                        Arg::Expr(rq),
-                        Arg::In(input),
-                        Arg::Static(wid),
-                        Arg::Static(bid),
-                        Arg::Out(output),
-                    ],
-                ))
-            }
+            // The blocked kernel needs a bias: zeros when the model has none.
+            let bias = match node.input(2) {
+                Some(b) => Arg::In(b),
+                None => Arg::Static(e.constant(DType::F32, &vec![0; units * 4])),
+            };
+            let inter = crate::relayout::interleave_rows(wdata, 4, units, depth, 8);
+            let wid = e.constant(DType::F32, &inter);
+            return Ok(e.call(
+                quote!(fully_connected_f32_x8),
+                quote!(FullyConnectedF32Params),
+                params,
+                &[Arg::In(input), Arg::Static(wid), bias, Arg::Out(output)],
+            ));
         }
+        let q = |t: usize| g.tensor(t).quant.clone().unwrap_or_else(unreachable_quant);
+        let (iq, wq, oq) = (q(input), q(weights), q(output));
+        let (mult, shift) = fc_multipliers(iq.scale0(), &wq.scale, oq.scale0());
+        let (amin, amax) = self.activation.range_quantized(g.tensor(output))?;
+        let m = e.constant_i32(&mult);
+        let s = e.constant_i32(&shift);
+        let rq = quote!(&::kiln::__private::Requant { multiplier: &#m, shift: &#s });
+        if dt == DType::I16 {
+            let params = quote!(::kiln::__private::FullyConnectedS16Params {
+                batches: #batches, input_depth: #depth, output_depth: #units,
+                activation_min: #amin, activation_max: #amax,
+            });
+            let bias = match node.input(2) {
+                Some(b) => Arg::In(b),
+                None => Arg::Expr(quote!(&[])),
+            };
+            // TFLM accumulates 16x8 layers without a bias or with an int32 bias in 32 bits.
+            let wide = node.input(2).map(|b| g.tensor(b).dtype) == Some(DType::I64);
+            let kernel = if wide {
+                quote!(fully_connected_s16)
+            } else {
+                quote!(fully_connected_acc32_s16)
+            };
+            return Ok(e.call(
+                kernel,
+                quote!(FullyConnectedS16Params),
+                params,
+                &[
+                    Arg::Expr(rq),
+                    Arg::In(input),
+                    Arg::In(weights),
+                    bias,
+                    Arg::Out(output),
+                ],
+            ));
+        }
+        let bias: Vec<i32> = match node.input(2) {
+            Some(b) => g
+                .tensor(b)
+                .data
+                .as_deref()
+                .unwrap_or_default()
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            None => vec![0; units],
+        };
+        let folded = fold_input_zero_point(&bias, wdata, depth, iq.zero_point0() as i32);
+        let out_zp = oq.zero_point0() as i32;
+        let params = quote!(::kiln::__private::FullyConnectedS8Params {
+            batches: #batches, input_depth: #depth, output_depth: #units,
+            output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
+        });
+        let bid = e.constant_i32(&folded);
+        Ok(e.call(
+            quote!(fully_connected_s8),
+            quote!(FullyConnectedS8Params),
+            params,
+            &[
+                Arg::Expr(rq),
+                Arg::In(input),
+                Arg::In(weights),
+                Arg::Static(bid),
+                Arg::Out(output),
+            ],
+        ))
     }
 }
 
@@ -252,5 +339,78 @@ fn unreachable_quant() -> crate::ir::Quant {
         scale: vec![1.0],
         zero_point: vec![0],
         axis: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_tensor_multiplier_takes_the_float_product() {
+        // Scales whose float product rounds differently from the double product.
+        let (a, b, o) = (0.003_921_568_6f32, 0.011_764_706f32, 0.047_058_824f32);
+        let (m, s) = fc_multipliers(a, &[b], o);
+        assert_eq!(
+            (m[0], s[0]),
+            quantize_multiplier(f64::from(a * b) / f64::from(o))
+        );
+        // Per channel: double products.
+        let (m, s) = fc_multipliers(a, &[b, b], o);
+        let want = quantize_multiplier(f64::from(a) * f64::from(b) / f64::from(o));
+        assert_eq!((m[1], s[1]), want);
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn zero_point_folding() {
+        // weights [[1, -2], [3, 4]] as bytes, input zero point -5: bias − (−5)·Σw.
+        let w = [1u8, (-2i8) as u8, 3, 4];
+        assert_eq!(fold_input_zero_point(&[10, 0], &w, 2, -5), vec![10 - 5, 35]);
+        assert_eq!(fold_input_zero_point(&[7, 7], &w, 2, 0), vec![7, 7]);
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+    use crate::ops::conv_common::test_graph::{act, check, constant, graph};
+
+    fn g(input: DType, bias: DType, zp: i64, scales: &[f32]) -> Graph {
+        let op = Box::new(FullyConnected {
+            activation: Activation::None,
+        });
+        graph(
+            op,
+            "FULLY_CONNECTED",
+            vec![
+                act(input, &[1, 16], Some((0.01, zp))),
+                constant(DType::I8, &[4, 16], scales, 0),
+                constant(bias, &[4], &[], 0),
+                act(input, &[1, 4], Some((0.02, zp))),
+            ],
+            vec![Some(0), Some(1), Some(2)],
+        )
+    }
+
+    #[test]
+    fn int16x8_and_per_channel_int8() {
+        assert_eq!(check(&g(DType::I16, DType::I64, 0, &[0.1])), "");
+        assert_eq!(
+            check(&g(DType::I16, DType::I64, 0, &[0.1, 0.2, 0.3, 0.4])),
+            ""
+        );
+        assert_eq!(
+            check(&g(DType::I8, DType::I32, -4, &[0.1, 0.2, 0.3, 0.4])),
+            ""
+        );
+        assert_eq!(check(&g(DType::I16, DType::I32, 0, &[0.1])), "");
+        assert_eq!(
+            check(&g(DType::I16, DType::I16, 0, &[0.1])),
+            "operator #0 FULLY_CONNECTED: int16 bias (with int16 input) 't2' is not supported (supported: int64, int32)"
+        );
+        assert!(check(&g(DType::I16, DType::I64, 2, &[0.1])).contains("zero point 2 (supported: 0"));
+        assert!(check(&g(DType::I8, DType::I32, 0, &[0.1, 0.2]))
+            .contains("2 scales for 4 output channels"));
     }
 }

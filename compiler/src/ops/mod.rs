@@ -11,7 +11,19 @@ use crate::expand::Emitter;
 use crate::ir::{Graph, Node};
 use crate::tflite;
 
+pub mod activations;
+pub mod conv_2d;
+pub mod conv_common;
+pub mod depthwise_conv_2d;
+pub mod elementwise;
 pub mod fully_connected;
+pub mod layout;
+pub mod mean;
+pub mod pool_2d;
+pub mod quantize;
+pub mod softmax;
+pub mod tensor_util;
+pub mod transpose_conv;
 
 /// What every supported operator implements.
 pub trait OpImpl {
@@ -36,10 +48,65 @@ pub trait OpImpl {
 pub type LowerFn = fn(&tflite::Operator<'_>) -> Result<Box<dyn OpImpl>, String>;
 
 /// The operators kiln supports, by TFLite builtin code.
-const REGISTRY: &[(tflite::BuiltinOperator, LowerFn)] = &[(
-    tflite::BuiltinOperator::FULLY_CONNECTED,
-    fully_connected::lower,
-)];
+const REGISTRY: &[(tflite::BuiltinOperator, LowerFn)] = &[
+    (
+        tflite::BuiltinOperator::FULLY_CONNECTED,
+        fully_connected::lower,
+    ),
+    (tflite::BuiltinOperator::CONV_2D, conv_2d::lower),
+    (
+        tflite::BuiltinOperator::DEPTHWISE_CONV_2D,
+        depthwise_conv_2d::lower,
+    ),
+    (
+        tflite::BuiltinOperator::TRANSPOSE_CONV,
+        transpose_conv::lower,
+    ),
+    (
+        tflite::BuiltinOperator::AVERAGE_POOL_2D,
+        pool_2d::lower_average,
+    ),
+    (tflite::BuiltinOperator::MAX_POOL_2D, pool_2d::lower_max),
+    (tflite::BuiltinOperator::MEAN, mean::lower),
+    (tflite::BuiltinOperator::SOFTMAX, softmax::lower),
+    (tflite::BuiltinOperator::RELU, activations::lower_relu),
+    (tflite::BuiltinOperator::RELU6, activations::lower_relu6),
+    (
+        tflite::BuiltinOperator::LEAKY_RELU,
+        activations::lower_leaky_relu,
+    ),
+    (
+        tflite::BuiltinOperator::LOGISTIC,
+        activations::lower_logistic,
+    ),
+    (tflite::BuiltinOperator::TANH, activations::lower_tanh),
+    (
+        tflite::BuiltinOperator::HARD_SWISH,
+        activations::lower_hard_swish,
+    ),
+    (tflite::BuiltinOperator::ADD, elementwise::lower_add),
+    (tflite::BuiltinOperator::SUB, elementwise::lower_sub),
+    (tflite::BuiltinOperator::MUL, elementwise::lower_mul),
+    (tflite::BuiltinOperator::QUANTIZE, quantize::lower_quantize),
+    (
+        tflite::BuiltinOperator::DEQUANTIZE,
+        quantize::lower_dequantize,
+    ),
+    (
+        tflite::BuiltinOperator::CONCATENATION,
+        layout::lower_concatenation,
+    ),
+    (tflite::BuiltinOperator::PAD, layout::lower_pad),
+    (tflite::BuiltinOperator::PADV2, layout::lower_pad),
+    (
+        tflite::BuiltinOperator::STRIDED_SLICE,
+        layout::lower_strided_slice,
+    ),
+    (tflite::BuiltinOperator::TRANSPOSE, layout::lower_transpose),
+    (tflite::BuiltinOperator::RESHAPE, layout::lower_alias),
+    (tflite::BuiltinOperator::SQUEEZE, layout::lower_alias),
+    (tflite::BuiltinOperator::EXPAND_DIMS, layout::lower_alias),
+];
 
 /// The lowering function of a builtin operator, if kiln supports it.
 pub fn lookup(code: tflite::BuiltinOperator) -> Option<LowerFn> {

@@ -3,7 +3,8 @@
 //! Layouts: `input` is `[batches, input_depth]`, `weights` is `[output_depth, input_depth]`
 //! (TFLite's layout), `output` is `[batches, output_depth]`.
 
-use crate::quant::multiply_by_quantized_multiplier;
+use super::conv::activation_f32;
+use crate::quant::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 
 /// Parameters of [`fully_connected_f32`].
 #[derive(Clone, Copy, Debug)]
@@ -47,7 +48,7 @@ pub fn fully_connected_f32(
                 total += x * w;
             }
             total += bias.get(o).copied().unwrap_or(0.0);
-            *out = total.max(p.activation_min).min(p.activation_max);
+            *out = activation_f32(total, p.activation_min, p.activation_max);
         }
     }
 }
@@ -128,6 +129,89 @@ pub fn fully_connected_s8(
     }
 }
 
+/// Parameters of [`fully_connected_s16`] ("16x8": int16 activations, int8 weights, int64 bias,
+/// all zero points 0, so there are no offsets).
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedS16Params {
+    /// Rows of the input.
+    pub batches: usize,
+    /// Elements per input row (the dot-product length).
+    pub input_depth: usize,
+    /// Elements per output row.
+    pub output_depth: usize,
+    /// Lower clamp (quantized) of the fused activation.
+    pub activation_min: i32,
+    /// Upper clamp (quantized) of the fused activation.
+    pub activation_max: i32,
+}
+
+/// int16 fully connected layer with int8 weights and int64 bias (empty or `output_depth`
+/// elements), bit-exact with TFLM's reference kernel: 64-bit accumulator and TFLM's 64-bit
+/// `MultiplyByQuantizedMultiplier`.
+pub fn fully_connected_s16(
+    p: &FullyConnectedS16Params,
+    rq: &Requant<'_>,
+    input: &[i16],
+    weights: &[i8],
+    bias: &[i64],
+    output: &mut [i16],
+) {
+    let depth = p.input_depth.max(1);
+    for (in_row, out_row) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(p.output_depth.max(1)))
+        .take(p.batches)
+    {
+        for (o, (out, w_row)) in out_row
+            .iter_mut()
+            .zip(weights.chunks_exact(depth))
+            .enumerate()
+        {
+            let mut acc: i64 = 0;
+            for (x, w) in in_row.iter().zip(w_row) {
+                acc = acc.wrapping_add(i64::from(i32::from(*w) * i32::from(*x)));
+            }
+            acc = acc.wrapping_add(bias.get(o).copied().unwrap_or(0));
+            let (m, s) = rq.channel(o);
+            let v = multiply_by_quantized_multiplier_i64(acc, m, s);
+            *out = v.clamp(p.activation_min, p.activation_max) as i16;
+        }
+    }
+}
+
+/// int16 fully connected layer with int8 weights and an int32 bias or none: TFLM accumulates
+/// these in 32 bits (wrapping) and requantizes with the 32-bit `MultiplyByQuantizedMultiplier`.
+pub fn fully_connected_acc32_s16(
+    p: &FullyConnectedS16Params,
+    rq: &Requant<'_>,
+    input: &[i16],
+    weights: &[i8],
+    bias: &[i32],
+    output: &mut [i16],
+) {
+    let depth = p.input_depth.max(1);
+    for (in_row, out_row) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(p.output_depth.max(1)))
+        .take(p.batches)
+    {
+        for (o, (out, w_row)) in out_row
+            .iter_mut()
+            .zip(weights.chunks_exact(depth))
+            .enumerate()
+        {
+            let mut acc: i32 = 0;
+            for (x, w) in in_row.iter().zip(w_row) {
+                acc = acc.wrapping_add(i32::from(*w) * i32::from(*x));
+            }
+            acc = acc.wrapping_add(bias.get(o).copied().unwrap_or(0));
+            let (m, s) = rq.channel(o);
+            let v = multiply_by_quantized_multiplier(acc, m, s);
+            *out = v.clamp(p.activation_min, p.activation_max) as i16;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +259,87 @@ mod tests {
         fully_connected_s8(&p, &rq, &[10, -20], &[3, 1, 100, 100], &[5, 0], &mut out);
         // (5 + 30 - 20) * 0.5 = 7.5 -> 8, -3 -> 5 ; (1000 - 2000) * 0.5 = -500 -> clamp -128
         assert_eq!(out, [5, -128]);
+    }
+
+    #[test]
+    fn int8_per_channel() {
+        let p = FullyConnectedS8Params {
+            batches: 2,
+            input_depth: 2,
+            output_depth: 2,
+            output_offset: 1,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        // channel 0 ×0.5, channel 1 ×2
+        let rq = Requant {
+            multiplier: &[1 << 30, 1 << 30],
+            shift: &[0, 2],
+        };
+        let mut out = [0i8; 4];
+        fully_connected_s8(&p, &rq, &[3, 4, -3, 0], &[1, 0, 0, 1], &[0, 1], &mut out);
+        // b0: 3·0.5 = 1.5 → 2, +1 ; (4+1)·2 = 10, +1 ; b1: -1.5 → -1 (negative tie), +1 ; 1·2 +1
+        assert_eq!(out, [3, 11, 0, 3]);
+    }
+
+    #[test]
+    fn int16x8_uses_64_bit_accumulator_and_clamps() {
+        let p = FullyConnectedS16Params {
+            batches: 1,
+            input_depth: 3,
+            output_depth: 2,
+            activation_min: -32768,
+            activation_max: 1000,
+        };
+        let rq = Requant {
+            multiplier: &[1 << 30],
+            shift: &[-20],
+        }; // 2^-21
+        let mut out = [0i16; 2];
+        // 3 · 32767 · 127 + 2^32 overflows int32: (12484227 + 4294967296) / 2^21 = 2053.95… → 2054 → clamp 1000
+        // second row: -(3·32767·127) / 2^21 = -5.95… → -6
+        fully_connected_s16(
+            &p,
+            &rq,
+            &[32767; 3],
+            &[127, 127, 127, -127, -127, -127],
+            &[1 << 32, 0],
+            &mut out,
+        );
+        assert_eq!(out, [1000, -6]);
+        let wide = FullyConnectedS16Params {
+            activation_max: 32767,
+            ..p
+        };
+        fully_connected_s16(
+            &wide,
+            &rq,
+            &[32767; 3],
+            &[127, 127, 127, -127, -127, -127],
+            &[],
+            &mut out,
+        );
+        assert_eq!(out, [6, -6]);
+    }
+
+    #[test]
+    fn int16x8_with_32_bit_bias() {
+        let p = FullyConnectedS16Params {
+            batches: 1,
+            input_depth: 1,
+            output_depth: 2,
+            activation_min: -32768,
+            activation_max: 32767,
+        };
+        let rq = Requant {
+            multiplier: &[1 << 30],
+            shift: &[-1],
+        }; // ×0.25
+        let mut out = [0i16; 2];
+        // -10 × 0.25 = -2.5 → -3 (double rounding, ties away from zero); 10 × 0.25 + 4 × 0.25 = 3.5 → 4
+        fully_connected_acc32_s16(&p, &rq, &[10], &[-1, 1], &[0, 4], &mut out);
+        assert_eq!(out, [-3, 4]);
+        fully_connected_s16(&p, &rq, &[10], &[-1, 1], &[0, 4], &mut out);
+        assert_eq!(out, [-2, 4]);
     }
 }

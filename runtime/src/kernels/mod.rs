@@ -2,5 +2,25 @@
 //! TensorFlow Lite Micro. Parameters are computed by the compiler and passed as constants.
 
 pub mod fully_connected;
+pub mod fully_connected_blocked;
 
 pub use fully_connected::*;
+pub use fully_connected_blocked::*;
+pub mod fixedpoint;
+pub mod math;
+pub mod softmax;
+pub use softmax::*;
+pub mod activations;
+pub use activations::*;
+pub mod elementwise;
+pub use elementwise::*;
+pub mod quantize;
+pub use quantize::*;
+pub mod layout;
+pub use layout::*;
+pub mod conv;
+pub use conv::*;
+pub mod pooling;
+pub use pooling::*;
+pub mod reduce;
+pub use reduce::*;
