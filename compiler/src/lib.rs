@@ -14,6 +14,7 @@ pub mod ops;
 pub mod plan;
 pub mod quantize;
 pub mod relayout;
+pub mod schedule;
 pub mod tflite;
 pub mod validate;
 
@@ -32,7 +33,8 @@ pub struct Compiled {
 
 /// Lowers, validates and plans a model.
 pub fn analyze(bytes: &[u8]) -> Result<Compiled, Errors> {
-    let graph = lower::lower(bytes)?;
+    let mut graph = lower::lower(bytes)?;
+    schedule::sink_constant_ops(&mut graph);
     validate::validate(&graph)?;
     let plan = plan::plan(&graph)?;
     Ok(Compiled { graph, plan })

@@ -67,3 +67,4 @@ conformance!(tflm_simple_add, SimpleAdd, "../../shared/models/tflm/simple_add_mo
 conformance!(tflm_seanet_add0, SeanetAdd0, "../../shared/models/tflm/seanet/add0.tflite", "tflm_seanet_add0", two_inputs, exact_float: true);
 conformance!(tflm_seanet_sub0, SeanetSub0, "../../shared/models/tflm/seanet/sub0.tflite", "tflm_seanet_sub0", two_inputs, exact_float: true);
 conformance!(tflm_seanet_transpose_conv4, SeanetTransposeConv4, "../../shared/models/tflm/seanet/transpose_conv4.tflite", "tflm_seanet_transpose_conv4", two_inputs, exact_float: true);
+conformance!(gen_cnn_float16w, CnnFloat16w, "../../shared/models/generated/cnn_float16w.tflite", "gen_cnn_float16w", exact_float: true);

@@ -102,7 +102,10 @@ pub fn conv_tensors(g: &Graph, node: &Node, at: [usize; 3]) -> Result<ConvTensor
         return Err(format!("has {} outputs, expected 1", node.outputs.len()));
     };
     let w = g.tensor(weights);
-    if !w.is_const() {
+    // Float kernels read weights and bias from wherever they are, so float32 weights computed at
+    // run time (DEQUANTIZE of float16 constants) are fine; integer paths fold them at compile time.
+    let runtime_ok = w.dtype == DType::F32;
+    if !w.is_const() && !runtime_ok {
         return Err(format!(
             "weights '{}' are not constant (only constant weights are supported)",
             w.name
@@ -111,7 +114,7 @@ pub fn conv_tensors(g: &Graph, node: &Node, at: [usize; 3]) -> Result<ConvTensor
     let bias = node.input(at[2]);
     if let Some(b) = bias {
         let b = g.tensor(b);
-        if !b.is_const() {
+        if !b.is_const() && !(runtime_ok && b.dtype == DType::F32) {
             return Err(format!(
                 "bias '{}' is not constant (only constant biases are supported)",
                 b.name

@@ -53,7 +53,9 @@ fn dims(g: &Graph, node: &Node) -> Result<Dims, String> {
         return Err(format!("has {} outputs, expected 1", node.outputs.len()));
     };
     let w = g.tensor(weights);
-    if !w.is_const() {
+    // Float weights may be computed at run time (DEQUANTIZE of float16 constants).
+    let runtime_ok = w.dtype == DType::F32;
+    if !w.is_const() && !runtime_ok {
         return Err(format!(
             "weights '{}' are not constant (only constant weights are supported)",
             w.name
@@ -82,7 +84,7 @@ fn dims(g: &Graph, node: &Node) -> Result<Dims, String> {
     }
     if let Some(bias) = node.input(2) {
         let b = g.tensor(bias);
-        if !b.is_const() || b.elements() != units {
+        if !(b.is_const() || runtime_ok && b.dtype == DType::F32) || b.elements() != units {
             return Err(format!(
                 "bias '{}' must be a constant of {units} elements",
                 b.name
@@ -240,7 +242,9 @@ impl OpImpl for FullyConnected {
             // Small layers: the reference kernel, which LLVM inlines with constant dimensions
             // (smallest code, nearly as fast). Large layers: eight output units per pass over the
             // input, weights interleaved here at compile time (bit-identical results).
-            if units < FC_F32_BLOCKED_MIN_UNITS || batches * depth * units < FC_F32_BLOCKED_MIN_MACS
+            if units < FC_F32_BLOCKED_MIN_UNITS
+                || batches * depth * units < FC_F32_BLOCKED_MIN_MACS
+                || !w.is_const()
             {
                 let bias = node.input(2).map_or(Arg::Expr(quote!(&[])), Arg::In);
                 return Ok(e.call(
