@@ -7,16 +7,30 @@ use crate::{setup, Result};
 
 pub fn run() -> Result {
     setup::run()?;
-    firmware::build(QEMU_TARGET, &["fw-empty", "fw-sine"])?;
+    firmware::build(QEMU_TARGET, &["fw-empty", "fw-sine", "fw-sine-footprint"])?;
     let empty = Firmware::run("fw-empty", "empty")?;
     let sine = Firmware::run("fw-sine", "predict")?;
+    let footprint_fw = Firmware::run("fw-sine-footprint", "run")?;
 
     println!();
     println!("kiln sine_float32 on QEMU mps2-an386 (Cortex-M4F), {QEMU_TARGET}, release");
     println!();
     predictions(&sine.run)?;
+    // The footprint firmware runs the same input as fw-sine's measured case: same output bits.
+    let verified = first(sine.run.f32s("@OUT", "predict")?, "predict")?;
+    let got = first(footprint_fw.run.f32s("@OUT", "run")?, "run")?;
+    if got.to_bits() != verified.to_bits() {
+        return Err(format!(
+            "fw-sine-footprint printed {got}, but fw-sine verified {verified} for the same input"
+        ));
+    }
     println!();
-    footprint(&empty, &sine);
+    println!(
+        "What the model costs: fw-sine-footprint (model in a static, input written with \
+         input_mut, one run) minus fw-empty (same harness and output printing, no model):"
+    );
+    println!();
+    footprint(&empty, &footprint_fw);
     Ok(())
 }
 
@@ -81,7 +95,7 @@ fn footprint(empty: &Firmware, sine: &Firmware) {
     ];
     println!(
         "{:<24} {:>10} {:>10} {:>10}",
-        "bytes", "fw-empty", "fw-sine", "Δ"
+        "bytes", "fw-empty", "model", "Δ"
     );
     for (what, base, model) in rows {
         println!(
@@ -92,7 +106,7 @@ fn footprint(empty: &Firmware, sine: &Firmware) {
     let (base, model) = (&empty.measurement, &sine.measurement);
     println!(
         "{:<24} {:>10} {:>10} {:>+10}",
-        "instructions / predict",
+        "instructions / run",
         base.instructions,
         model.instructions,
         model.instructions as i64 - base.instructions as i64
