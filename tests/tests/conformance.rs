@@ -68,3 +68,58 @@ conformance!(tflm_seanet_add0, SeanetAdd0, "../../shared/models/tflm/seanet/add0
 conformance!(tflm_seanet_sub0, SeanetSub0, "../../shared/models/tflm/seanet/sub0.tflite", "tflm_seanet_sub0", two_inputs, exact_float: true);
 conformance!(tflm_seanet_transpose_conv4, SeanetTransposeConv4, "../../shared/models/tflm/seanet/transpose_conv4.tflite", "tflm_seanet_transpose_conv4", two_inputs, exact_float: true);
 conformance!(gen_cnn_float16w, CnnFloat16w, "../../shared/models/generated/cnn_float16w.tflite", "gen_cnn_float16w", exact_float: true);
+
+/// Index of the largest score (the first one on ties, like numpy's argmax).
+fn argmax(v: &[i8]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The real `person.bmp` / `no_person.bmp` images of TFLM's example classify as TFLM classifies
+/// them (class order: no person, person).
+#[test]
+fn person_detect_classifies_the_real_images() {
+    kiln::include_model!(Person = "../../shared/models/microflow/person_detect.tflite");
+    let set = kiln_tests::vector_sets("microflow_person_detect")
+        .into_iter()
+        .find(|s| s.name == "real")
+        .expect("real set");
+    let mut m = Box::new(Person::new());
+    let mut classes = Vec::new();
+    for image in set.inputs[0].chunks_exact(96 * 96) {
+        for (dst, src) in m.input_mut().iter_mut().zip(image) {
+            *dst = *src as i8;
+        }
+        classes.push(argmax(m.run()));
+    }
+    assert_eq!(
+        classes,
+        [1, 0],
+        "person.bmp → person, no_person.bmp → no person"
+    );
+}
+
+/// The real yes / no / silence / noise clips of TFLM's micro_speech example classify as TFLM
+/// classifies them (class order: silence, unknown, yes, no).
+#[test]
+fn speech_classifies_the_real_clips() {
+    kiln::include_model!(Speech = "../../shared/models/microflow/speech.tflite");
+    let set = kiln_tests::vector_sets("microflow_speech")
+        .into_iter()
+        .find(|s| s.name == "real")
+        .expect("real set");
+    let mut m = Speech::new();
+    let mut classes = Vec::new();
+    for clip in set.inputs[0].chunks_exact(1960) {
+        for (dst, src) in m.input_mut().iter_mut().zip(clip) {
+            *dst = *src as i8;
+        }
+        classes.push(argmax(m.run()));
+    }
+    assert_eq!(classes, [2, 3, 0, 0], "yes, no, silence, noise");
+}
