@@ -87,6 +87,11 @@ impl Collector {
         }
     }
 
+    /// The errors recorded so far.
+    pub fn into_errors(self) -> Vec<Error> {
+        self.0
+    }
+
     /// `Ok(v)` when nothing was recorded.
     pub fn finish<T>(self, v: T) -> Result<T, Errors> {
         if self.0.is_empty() {

@@ -17,6 +17,17 @@ pub struct Options {
     pub source_path: Option<String>,
 }
 
+/// Figures of the generated code, for budgets and the inspector.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Bytes of all emitted constants (`WEIGHT_BYTES`).
+    pub weight_bytes: usize,
+    /// Multiply-accumulate operations per inference (`MACS`).
+    pub macs: u64,
+    /// Constant bytes emitted per operator: `(operator index, bytes)`, in execution order.
+    pub weight_bytes_by_op: Vec<(usize, usize)>,
+}
+
 /// An argument of a kernel call.
 pub enum Arg {
     /// Input tensor (arena or constant), viewed as a slice of its element type.
@@ -37,6 +48,7 @@ pub struct Emitter<'a> {
     node: usize,
     next: usize,
     weight_bytes: usize,
+    node_weight_bytes: usize,
 }
 
 /// An exact `f32` constant expression (also for infinities).
@@ -51,6 +63,7 @@ impl<'a> Emitter<'a> {
         let id = format_ident!("OP{}_C{}", self.node, self.next);
         self.next += 1;
         self.weight_bytes += bytes.len();
+        self.node_weight_bytes += bytes.len();
         let ty = dtype.rust();
         let count = bytes.len() / dtype.size();
         let conv = match dtype {
@@ -161,8 +174,45 @@ fn quant_consts(prefix: &str, t: &Tensor) -> TokenStream {
     }
 }
 
+/// The element type name of a dtype in `::kiln::DType`.
+fn dtype_variant(d: DType) -> Ident {
+    format_ident!(
+        "{}",
+        match d {
+            DType::F32 => "F32",
+            DType::F16 => "F16",
+            DType::I8 => "I8",
+            DType::U8 => "U8",
+            DType::I16 => "I16",
+            DType::I32 => "I32",
+            DType::I64 => "I64",
+            DType::Bool => "Bool",
+        }
+    )
+}
+
+/// The alignment a caller-provided arena needs: every region is aligned to its element size
+/// (at least [`crate::plan::ALIGN`]).
+pub fn arena_align(g: &Graph, plan: &Plan) -> usize {
+    plan.buffers()
+        .map(|t| g.tensor(t).dtype.size())
+        .fold(crate::plan::ALIGN, usize::max)
+}
+
+/// How generated code views an I/O tensor: `(element type, elements, arena offset)`.
+type View<'a> = dyn Fn(&TokenStream, usize, usize) -> TokenStream + 'a;
+
 /// Generates the model struct.
 pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Errors> {
+    expand_with_stats(g, plan, opts).map(|(tokens, _)| tokens)
+}
+
+/// Generates the model struct and reports its figures.
+pub fn expand_with_stats(
+    g: &Graph,
+    plan: &Plan,
+    opts: &Options,
+) -> Result<(TokenStream, Stats), Errors> {
     let mut e = Emitter {
         graph: g,
         plan,
@@ -170,24 +220,32 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
         node: 0,
         next: 0,
         weight_bytes: 0,
+        node_weight_bytes: 0,
     };
     let mut c = Collector::default();
     let mut blocks = Vec::new();
     let mut macs = 0u64;
+    let mut weight_bytes_by_op = Vec::new();
     for node in &g.nodes {
         macs += node.op.macs(g, node);
         if node.op.is_alias() {
             continue;
         }
-        (e.node, e.next) = (node.index, 0);
+        (e.node, e.next, e.node_weight_bytes) = (node.index, 0, 0);
         if let Some(b) = c.take(node.op.emit(g, node, &mut e)) {
             blocks.push(b);
         }
+        weight_bytes_by_op.push((node.index, e.node_weight_bytes));
     }
     let name = &opts.name;
     let vis = &opts.vis;
     let arena_bytes = plan.arena_bytes;
     let single_in = g.inputs.len() == 1;
+    let align = arena_align(g, plan);
+    // The borrowed form holds its arena as words of the arena's alignment, so that the
+    // optimiser knows the alignment of every view (as it does for the owned `Arena`).
+    let word = if align >= 8 { quote!(u64) } else { quote!(u32) };
+    let words = arena_bytes / align.clamp(4, 8);
     let single_out = g.outputs.len() == 1;
 
     // Inputs: `input_mut` (single input) or `input0_mut`, `input1_mut`, … and their consts.
@@ -212,6 +270,7 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             tensor.dtype.name()
         );
         io_consts.push(quote!(#[doc = #doc] pub const #shape_id: #shape;));
+        io_consts.push(dtype_const(&prefix, k, "input", tensor));
         io_consts.push(quant_consts(&prefix, tensor));
         let f = if single_in {
             format_ident!("input_mut")
@@ -222,10 +281,15 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             "Input {k} (`{}`) inside the arena: write it (from a sensor or DMA), then call [`Self::run`].",
             tensor.name
         );
-        input_fns.push(quote! {
-            #[doc = #doc]
-            pub fn #f(&mut self) -> &mut [#ty; #n] {
-                ::kiln::__private::input::<#ty, #n>(&mut self.arena.0, #off)
+        let (f_, ty_) = (f.clone(), ty.clone());
+        input_fns.push(move |view: &View| {
+            let (f, ty) = (&f_, &ty_);
+            let v = view(ty, n, off);
+            quote! {
+                #[doc = #doc]
+                pub fn #f(&mut self) -> &mut [#ty; #n] {
+                    #v
+                }
             }
         });
         let arg = if single_in {
@@ -258,28 +322,64 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             tensor.dtype.name()
         );
         io_consts.push(quote!(#[doc = #doc] pub const #shape_id: #shape;));
+        io_consts.push(dtype_const(&prefix, k, "output", tensor));
         io_consts.push(quant_consts(&prefix, tensor));
         out_types.push(quote!(&[#ty; #n]));
-        out_exprs.push(quote!(::kiln::__private::output::<#ty, #n>(&self.arena.0, #off)));
+        out_exprs.push((ty.clone(), n, off));
         if !single_out {
             let f = format_ident!("output{}", k);
             let doc = format!("Output {k} (`{}`) of the last [`Self::run`].", tensor.name);
-            output_fns.push(quote! {
-                #[doc = #doc]
-                pub fn #f(&self) -> &[#ty; #n] {
-                    ::kiln::__private::output::<#ty, #n>(&self.arena.0, #off)
+            output_fns.push(move |view: &View| {
+                let v = view(&ty, n, off);
+                quote! {
+                    #[doc = #doc]
+                    pub fn #f(&self) -> &[#ty; #n] {
+                        #v
+                    }
                 }
             });
         }
     }
-    let (ret_ty, ret) = if single_out {
-        (out_types[0].clone(), out_exprs[0].clone())
+    let ret_ty = if single_out {
+        out_types[0].clone()
     } else {
-        (quote!((#(#out_types),*)), quote!((#(#out_exprs),*)))
+        quote!((#(#out_types),*))
+    };
+    let ret = |view: &View| {
+        let exprs = out_exprs.iter().map(|(ty, n, off)| view(ty, *n, *off));
+        if single_out {
+            quote!(#(#exprs)*)
+        } else {
+            quote!((#(#exprs),*))
+        }
     };
 
     let ops = g.nodes.len();
     let weight_bytes = e.weight_bytes;
+    let ref_name = format_ident!("{}Ref", name);
+    // Views of the I/O tensors: in the owned arena; in the borrowed words (the accessors of
+    // the runtime take the words as a parameter, whose alignment the optimiser then knows);
+    // in the words parameter of `run_words`.
+    let owned_mut = |ty: &TokenStream, n: usize, off: usize| quote!(::kiln::__private::input::<#ty, #n>(&mut self.arena.0, #off));
+    let owned_ref = |ty: &TokenStream, n: usize, off: usize| quote!(::kiln::__private::output::<#ty, #n>(&self.arena.0, #off));
+    let ref_mut = |ty: &TokenStream, n: usize, off: usize| quote!(::kiln::__private::word_input::<#word, #ty, #words, #n, #off>(&mut *self.arena));
+    let ref_ref = |ty: &TokenStream, n: usize, off: usize| quote!(::kiln::__private::word_output::<#word, #ty, #words, #n, #off>(&*self.arena));
+    let words_ref = |ty: &TokenStream, n: usize, off: usize| {
+        quote!(::kiln::__private::output::<#ty, #n>(
+            ::kiln::__private::word_bytes::<#word, #arena_bytes>(&arena[..]),
+            #off
+        ))
+    };
+    let owned_inputs: Vec<TokenStream> = input_fns.iter().map(|f| f(&owned_mut)).collect();
+    let ref_inputs: Vec<TokenStream> = input_fns.iter().map(|f| f(&ref_mut)).collect();
+    let owned_outputs: Vec<TokenStream> = output_fns.iter().map(|f| f(&owned_ref)).collect();
+    let ref_outputs: Vec<TokenStream> = output_fns.iter().map(|f| f(&ref_ref)).collect();
+    let (owned_ret, words_ret) = (ret(&owned_ref), ret(&words_ref));
+    let ref_doc = format!(
+        "[`{name}`] running in a caller-provided arena (external RAM, or one arena shared by \
+         models that never run at the same time): made by [`{name}::with_buffer`] or \
+         [`{name}::with_arena`]. The arena holds the inputs, intermediates and outputs."
+    );
     let statics = &e.statics;
     let include = opts.source_path.as_ref().map(|p| {
         quote!(
@@ -307,6 +407,8 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             pub const MACS: u64 = #macs;
             /// Number of operators.
             pub const OPS: usize = #ops;
+            /// Alignment (bytes) a caller-provided arena needs.
+            pub const ARENA_ALIGN: usize = #align;
             #(#io_consts)*
 
             /// A model with a zeroed arena.
@@ -314,19 +416,72 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
                 Self { arena: ::kiln::__private::Arena::new() }
             }
 
-            #(#input_fns)*
+            /// The model in a caller-provided buffer: fails (without panicking) when `buffer` is
+            /// shorter than [`Self::ARENA_BYTES`] or not aligned to [`Self::ARENA_ALIGN`].
+            pub fn with_buffer(buffer: &mut [u8]) -> ::core::result::Result<#ref_name<'_>, ::kiln::ArenaError> {
+                match ::kiln::__private::arena_in::<#word, #words>(buffer) {
+                    ::core::result::Result::Ok(arena) => ::core::result::Result::Ok(#ref_name { arena }),
+                    ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
+                }
+            }
+
+            /// The model in a caller-declared [`kiln::Arena`](::kiln::Arena) of at least
+            /// [`Self::ARENA_BYTES`] bytes (checked at compile time).
+            pub fn with_arena<const N: usize>(arena: &mut ::kiln::Arena<N>) -> #ref_name<'_> {
+                #ref_name { arena: ::kiln::__private::arena_prefix::<#word, N, #words>(arena) }
+            }
+
+            #(#owned_inputs)*
 
             /// Runs the model on the input(s) in the arena and returns the output(s).
             // One copy of the model's code however many call sites the firmware has.
             #[inline(never)]
             pub fn run(&mut self) -> #ret_ty {
-                #(#statics)*
-                let arena = &mut self.arena.0;
-                #(#blocks)*
-                #ret
+                Self::infer(&mut self.arena.0);
+                #owned_ret
             }
 
-            #(#output_fns)*
+            /// Runs the model in a borrowed arena (`ARENA_BYTES` bytes as aligned words).
+            #[inline(never)]
+            fn run_words(arena: &mut [#word; #words]) -> #ret_ty {
+                Self::infer(::kiln::__private::word_bytes_mut::<#word, #arena_bytes>(&mut arena[..]));
+                #words_ret
+            }
+
+            /// The operators, on an arena of exactly `ARENA_BYTES` bytes.
+            #[inline(always)]
+            fn infer(arena: &mut [u8; #arena_bytes]) {
+                #(#statics)*
+                #(#blocks)*
+            }
+
+            #(#owned_outputs)*
+
+            /// Copies the input(s) into the arena, runs the model and returns the output(s).
+            pub fn predict(&mut self, #(#predict_params),*) -> #ret_ty {
+                #(#predict_copies)*
+                self.run()
+            }
+        }
+
+        #[doc = #ref_doc]
+        // Unused unless the firmware provides its own arena.
+        #[allow(dead_code)]
+        #vis struct #ref_name<'a> {
+            arena: &'a mut [#word; #words],
+        }
+
+        #[allow(dead_code)]
+        impl #ref_name<'_> {
+            #(#ref_inputs)*
+
+            /// Runs the model on the input(s) in the arena and returns the output(s).
+            #[inline]
+            pub fn run(&mut self) -> #ret_ty {
+                #name::run_words(self.arena)
+            }
+
+            #(#ref_outputs)*
 
             /// Copies the input(s) into the arena, runs the model and returns the output(s).
             pub fn predict(&mut self, #(#predict_params),*) -> #ret_ty {
@@ -341,5 +496,17 @@ pub fn expand(g: &Graph, plan: &Plan, opts: &Options) -> Result<TokenStream, Err
             }
         }
     };
-    c.finish(tokens)
+    let stats = Stats {
+        weight_bytes,
+        macs,
+        weight_bytes_by_op,
+    };
+    c.finish((tokens, stats))
+}
+
+fn dtype_const(prefix: &str, k: usize, role: &str, t: &Tensor) -> TokenStream {
+    let id = format_ident!("{}_DTYPE", prefix);
+    let v = dtype_variant(t.dtype);
+    let doc = format!("Element type of {role} {k} (`{}`).", t.dtype.name());
+    quote!(#[doc = #doc] pub const #id: ::kiln::DType = ::kiln::DType::#v;)
 }

@@ -6,8 +6,10 @@
 //! what the kernels support) → [`plan`] (static memory plan) → [`expand`] (generate code).
 #![deny(missing_docs)]
 
+pub mod budget;
 pub mod error;
 pub mod expand;
+pub mod inspect;
 pub mod ir;
 pub mod lower;
 pub mod ops;
@@ -18,8 +20,9 @@ pub mod schedule;
 pub mod tflite;
 pub mod validate;
 
+pub use budget::Budget;
 pub use error::{Error, Errors};
-pub use expand::Options;
+pub use expand::{Options, Stats};
 
 use proc_macro2::TokenStream;
 
@@ -44,4 +47,37 @@ pub fn analyze(bytes: &[u8]) -> Result<Compiled, Errors> {
 pub fn compile(bytes: &[u8], opts: &Options) -> Result<TokenStream, Errors> {
     let c = analyze(bytes)?;
     expand::expand(&c.graph, &c.plan, opts)
+}
+
+/// A compiled model with its generated code and figures.
+pub struct Built {
+    /// The graph and its memory plan.
+    pub compiled: Compiled,
+    /// The tokens of the model struct.
+    pub tokens: TokenStream,
+    /// Weight bytes and MACs of the generated code.
+    pub stats: Stats,
+}
+
+/// Compiles a model and keeps everything the inspector and the budget checks need.
+pub fn build(bytes: &[u8], opts: &Options) -> Result<Built, Errors> {
+    let compiled = analyze(bytes)?;
+    let (tokens, stats) = expand::expand_with_stats(&compiled.graph, &compiled.plan, opts)?;
+    Ok(Built {
+        compiled,
+        tokens,
+        stats,
+    })
+}
+
+impl Built {
+    /// The limits of `budget` this model exceeds.
+    pub fn over_budget(&self, budget: &Budget) -> Vec<budget::Overrun> {
+        budget::check(
+            &self.compiled.graph,
+            &self.compiled.plan,
+            &self.stats,
+            budget,
+        )
+    }
 }

@@ -15,8 +15,45 @@ pub const MAX_TENSOR_BYTES: usize = 256 << 20;
 /// Largest number of operators or tensors in a subgraph.
 pub const MAX_ITEMS: usize = 100_000;
 
+/// An operator that `lower` could not turn into a [`Node`] (unsupported, or bad options).
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    /// Index in the subgraph's operator list.
+    pub index: usize,
+    /// TFLite name (`UNIDIRECTIONAL_SEQUENCE_LSTM`, `CUSTOM:SignalRfft`, …).
+    pub name: String,
+    /// Input tensor indices; `None` for an omitted optional input.
+    pub inputs: Vec<Option<usize>>,
+    /// Output tensor indices.
+    pub outputs: Vec<usize>,
+    /// Why it was skipped.
+    pub error: Error,
+}
+
+/// What [`lower_lenient`] makes of a model whose tensors could all be read.
+pub struct Lowered {
+    /// The graph of every operator that lowered (operators in `skipped` are missing).
+    pub graph: Graph,
+    /// Operators that did not lower, in file order.
+    pub skipped: Vec<Skipped>,
+    /// Every problem found (including those of `skipped`), in file order.
+    pub errors: Vec<Error>,
+}
+
 /// Reads a `.tflite` file and lowers its single subgraph.
 pub fn lower(bytes: &[u8]) -> Result<Graph, Errors> {
+    let l = lower_lenient(bytes)?;
+    if l.errors.is_empty() {
+        Ok(l.graph)
+    } else {
+        Err(Errors(l.errors))
+    }
+}
+
+/// Like [`lower`], but keeps going past operators it cannot lower, so that a report (the
+/// `kiln check` command) can list every problem of the model at once. Fails only when the file
+/// or its tensors cannot be read.
+pub fn lower_lenient(bytes: &[u8]) -> Result<Lowered, Errors> {
     let model = tflite::read_model(bytes).map_err(|e| Error::new(e.to_string()))?;
     if model.version() != tflite::SCHEMA_VERSION {
         return Err(Error::new(format!(
@@ -102,6 +139,7 @@ pub fn lower(bytes: &[u8]) -> Result<Graph, Errors> {
         .into());
     }
     let mut nodes = Vec::with_capacity(fb_ops.len());
+    let mut skipped: Vec<Skipped> = Vec::new();
     for (i, op) in fb_ops.iter().enumerate() {
         let code = codes.and_then(|cs| {
             let k = op.opcode_index() as usize;
@@ -116,25 +154,6 @@ pub fn lower(bytes: &[u8]) -> Result<Graph, Errors> {
         };
         let builtin = code.effective_builtin_code();
         let name: &'static str = builtin.name().unwrap_or("UNKNOWN");
-        if builtin == tflite::BuiltinOperator::CUSTOM {
-            let custom = code.custom_code().unwrap_or("?");
-            c.push(Error::new(format!(
-                "operator #{i} CUSTOM:{custom}: custom operators are not supported (supported: {})",
-                ops::supported_names().join(", ")
-            )));
-            continue;
-        }
-        let Some(lower_op) = ops::lookup(builtin) else {
-            let shown = builtin
-                .name()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("builtin code {}", builtin.0));
-            c.push(Error::new(format!(
-                "operator #{i} {shown}: operator is not supported (supported: {})",
-                ops::supported_names().join(", ")
-            )));
-            continue;
-        };
         let mut ins = Vec::new();
         for v in op
             .inputs()
@@ -157,6 +176,39 @@ pub fn lower(bytes: &[u8]) -> Result<Graph, Errors> {
                 outs.push(t);
             }
         }
+        let mut skip = |shown: String, error: Error| {
+            c.push(error.clone());
+            skipped.push(Skipped {
+                index: i,
+                name: shown,
+                inputs: ins.clone(),
+                outputs: outs.clone(),
+                error,
+            });
+        };
+        if builtin == tflite::BuiltinOperator::CUSTOM {
+            let custom = code.custom_code().unwrap_or("?");
+            skip(
+                format!("CUSTOM:{custom}"),
+                Error::new(format!(
+                    "operator #{i} CUSTOM:{custom}: custom operators are not supported (supported: {})",
+                    ops::supported_names().join(", ")
+                )),
+            );
+            continue;
+        }
+        let Some(lower_op) = ops::lookup(builtin) else {
+            let shown = builtin
+                .name()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("builtin code {}", builtin.0));
+            let e = Error::new(format!(
+                "operator #{i} {shown}: operator is not supported (supported: {})",
+                ops::supported_names().join(", ")
+            ));
+            skip(shown, e);
+            continue;
+        };
         match lower_op(op) {
             Ok(imp) => nodes.push(Node {
                 index: i,
@@ -165,14 +217,22 @@ pub fn lower(bytes: &[u8]) -> Result<Graph, Errors> {
                 outputs: outs,
                 op: imp,
             }),
-            Err(m) => c.push(Error::op(i, name, m)),
+            Err(m) => skip(name.to_string(), Error::op(i, name, m)),
         }
     }
-    c.finish(Graph {
-        tensors,
-        nodes,
-        inputs,
-        outputs,
+    if tensors.len() != n_tensors {
+        // Some tensors could not be read, so tensor indices do not line up: no graph.
+        return Err(Errors(c.into_errors()));
+    }
+    Ok(Lowered {
+        graph: Graph {
+            tensors,
+            nodes,
+            inputs,
+            outputs,
+        },
+        skipped,
+        errors: c.into_errors(),
     })
 }
 
@@ -222,9 +282,17 @@ fn lower_tensor(
     // `shape_signature` may mark the batch dimension -1 (Keras exports do); like TFLM, kiln
     // runs the concrete `shape`, so only a -1 there is dynamic.
     let elements = shape.iter().try_fold(1usize, |a, d| a.checked_mul(*d));
+    // Zero dimensions count as 1 in this bound, so that no partial product of the shape
+    // (strides, broadcast extents) can overflow in a later phase either.
+    let extent = shape
+        .iter()
+        .try_fold(1usize, |a, d| a.checked_mul((*d).max(1)));
+    let fits = extent
+        .and_then(|n| n.checked_mul(dtype.size()))
+        .is_some_and(|b| b <= MAX_TENSOR_BYTES);
     let bytes = elements
         .and_then(|n| n.checked_mul(dtype.size()))
-        .filter(|b| *b <= MAX_TENSOR_BYTES);
+        .filter(|_| fits);
     let Some(bytes) = bytes else {
         return Err(Error::new(format!(
             "{}: shape {:?} of {} is larger than {} MiB",

@@ -7,7 +7,10 @@
 
 use bytemuck::Pod;
 
-/// A byte arena aligned for every element type kiln uses.
+/// A byte arena aligned for every element type kiln uses (16 bytes).
+///
+/// Declare one to give a model (or several models that never run at the same time) a buffer
+/// you place yourself, e.g. `#[link_section = ".ram2"]`, then `M::with_arena(&mut arena)`.
 #[repr(C, align(16))]
 pub struct Arena<const N: usize>(pub [u8; N]);
 
@@ -21,6 +24,100 @@ impl<const N: usize> Arena<N> {
 impl<const N: usize> Default for Arena<N> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The first `M` words of a caller-provided buffer as the arena of a model (generated
+/// `with_buffer`): checks the length (`M · size_of::<W>()` bytes at least) and the alignment
+/// (that of `W`), never panics. The arena is held as words so that the optimiser knows its
+/// alignment, and every typed view into it folds to a plain pointer.
+#[inline]
+pub fn arena_in<W: Pod, const M: usize>(
+    buffer: &mut [u8],
+) -> Result<&mut [W; M], crate::ArenaError> {
+    let len = buffer.len();
+    let needed = M * core::mem::size_of::<W>();
+    let Some(bytes) = buffer.get_mut(..needed) else {
+        return Err(crate::ArenaError::TooSmall { needed, len });
+    };
+    match bytemuck::try_cast_slice_mut::<u8, W>(bytes) {
+        Ok(words) => match words.first_chunk_mut::<M>() {
+            Some(a) => Ok(a),
+            None => Err(crate::ArenaError::TooSmall { needed, len }),
+        },
+        Err(_) => Err(crate::ArenaError::Misaligned {
+            align: core::mem::align_of::<W>(),
+        }),
+    }
+}
+
+/// The first `M` words of a caller-declared [`Arena`] of `K ≥ M · size_of::<W>()` bytes
+/// (generated `with_arena`). A smaller arena is a compile-time error (reported by `cargo build`).
+#[inline(always)]
+pub fn arena_prefix<W: Pod, const K: usize, const M: usize>(arena: &mut Arena<K>) -> &mut [W; M] {
+    const {
+        assert!(
+            K >= M * core::mem::size_of::<W>(),
+            "this kiln::Arena is smaller than the model's ARENA_BYTES"
+        )
+    };
+    match arena_in::<W, M>(&mut arena.0) {
+        Ok(a) => a,
+        Err(_) => layout_bug(),
+    }
+}
+
+/// The `N` bytes of an arena held as words (`N = M · size_of::<W>()`).
+#[inline(always)]
+pub fn word_bytes<W: Pod, const N: usize>(words: &[W]) -> &[u8; N] {
+    match bytemuck::try_cast_slice::<W, u8>(words)
+        .ok()
+        .and_then(|b| b.first_chunk::<N>())
+    {
+        Some(b) => b,
+        None => layout_bug(),
+    }
+}
+
+/// Mutable counterpart of [`word_bytes`].
+#[inline(always)]
+pub fn word_bytes_mut<W: Pod, const N: usize>(words: &mut [W]) -> &mut [u8; N] {
+    match bytemuck::try_cast_slice_mut::<W, u8>(words)
+        .ok()
+        .and_then(|b| b.first_chunk_mut::<N>())
+    {
+        Some(b) => b,
+        None => layout_bug(),
+    }
+}
+
+/// The `K` elements of type `T` at byte `OFF` of an arena held as words (generated `MRef`
+/// accessors). Not inlined, so that the alignment of the `arena` parameter is known inside and
+/// the checks fold away.
+#[inline(never)]
+pub fn word_input<W: Pod, T: Pod, const M: usize, const K: usize, const OFF: usize>(
+    arena: &mut [W; M],
+) -> &mut [T; K] {
+    match bytemuck::try_cast_slice_mut::<W, u8>(&mut arena[..])
+        .ok()
+        .and_then(|b| view_mut::<T, K>(b, OFF))
+    {
+        Some(v) => v,
+        None => layout_bug(),
+    }
+}
+
+/// Read-only counterpart of [`word_input`].
+#[inline(never)]
+pub fn word_output<W: Pod, T: Pod, const M: usize, const K: usize, const OFF: usize>(
+    arena: &[W; M],
+) -> &[T; K] {
+    match bytemuck::try_cast_slice::<W, u8>(&arena[..])
+        .ok()
+        .and_then(|b| view::<T, K>(b, OFF))
+    {
+        Some(v) => v,
+        None => layout_bug(),
     }
 }
 

@@ -9,6 +9,15 @@
 //! let mut m = Sine::new();
 //! let y: &[f32; 1] = m.predict(&[0.5]);
 //! ```
+//!
+//! # Safety and panics
+//!
+//! `unsafe_code` is denied crate-wide; the single exception is the target-intrinsics module
+//! [`arch`] (inline assembly for Arm cores, in submodules compiled only for their targets, next
+//! to the portable fallback), whose `unsafe` blocks each state what makes them sound.
+//! `cargo xtask nopanic` checks that no file outside `arch` contains `unsafe`, and that the release
+//! firmware of every conformance model links with a panic handler that does not exist: no panic
+//! path is reachable from `run` / `predict`, whatever the input.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -17,7 +26,11 @@ pub mod arch;
 pub mod arena;
 pub mod float;
 pub mod kernels;
+pub mod model;
 pub mod quant;
+
+pub use arena::Arena;
+pub use model::{ArenaError, DType};
 
 pub use kiln_macros::include_model;
 
@@ -25,8 +38,9 @@ pub use kiln_macros::include_model;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::arena::{
-        bytes_to_f32, bytes_to_i16, bytes_to_i32, bytes_to_i64, bytes_to_i8, bytes_to_u8, cast,
-        cast_mut, input, output, split, view, view_mut, Arena,
+        arena_in, arena_prefix, bytes_to_f32, bytes_to_i16, bytes_to_i32, bytes_to_i64,
+        bytes_to_i8, bytes_to_u8, cast, cast_mut, input, output, split, view, view_mut, word_bytes,
+        word_bytes_mut, word_input, word_output, Arena,
     };
     pub use crate::kernels::*;
 }
