@@ -2,7 +2,7 @@
 
 use crate::firmware::{self, QEMU_TARGET};
 use crate::process::{self, cargo};
-use crate::{repo_root, setup, Result};
+use crate::{bench, nopanic, repo_root, setup, Result};
 
 pub fn run() -> Result {
     let host = || {
@@ -43,6 +43,8 @@ pub fn run() -> Result {
         process::run(host().args(["test", "--workspace"]))
     })?;
     step("firmware", firmware::run)?;
+    step("bench firmware of one model", bench::smoke)?;
+    step("no panic path from predict", nopanic::run)?;
     println!("\n==> xtask test: all steps passed");
     Ok(())
 }

@@ -8,10 +8,15 @@ use cortex_m_semihosting::{debug, hio};
 
 pub use cortex_m_rt::entry;
 
+/// Base address of CMSDK APB timer 0 (on mps2-an505 its Secure alias; see build.rs).
+#[cfg(not(kiln_harness_secure_timer))]
+const TIMER0: usize = 0x4000_0000;
+#[cfg(kiln_harness_secure_timer)]
+const TIMER0: usize = 0x5000_0000;
 /// CMSDK APB timer 0: CTRL, VALUE and RELOAD registers.
-const TIMER0_CTRL: *mut u32 = 0x4000_0000 as *mut u32;
-const TIMER0_VALUE: *mut u32 = 0x4000_0004 as *mut u32;
-const TIMER0_RELOAD: *mut u32 = 0x4000_0008 as *mut u32;
+const TIMER0_CTRL: *mut u32 = TIMER0 as *mut u32;
+const TIMER0_VALUE: *mut u32 = (TIMER0 + 4) as *mut u32;
+const TIMER0_RELOAD: *mut u32 = (TIMER0 + 8) as *mut u32;
 
 /// Period of the timer clock (PCLK = 25 MHz) in ns.
 const TICK_NS: u64 = 40;
