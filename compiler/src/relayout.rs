@@ -27,6 +27,52 @@ pub fn interleave_rows(
     out
 }
 
+/// The int8 weights of `pointwise_s8` (runtime `kernels::conv_s8_fast`), from a row-major
+/// `[rows][cols]` int8 matrix with `cols % 4 == 0`: rows in pairs, each pair stored word by word
+/// (four bytes of the first row, then four of the second), then the last row as it is when
+/// `rows` is odd. The result is emitted as little-endian `i32` words, so it keeps the byte order.
+pub fn pair_words(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let row = |r: usize| data.get(r * cols..(r + 1) * cols).unwrap_or_default();
+    for p in 0..rows / 2 {
+        for (a, b) in row(2 * p)
+            .chunks_exact(4)
+            .zip(row(2 * p + 1).chunks_exact(4))
+        {
+            out.extend_from_slice(a);
+            out.extend_from_slice(b);
+        }
+    }
+    if rows % 2 == 1 {
+        out.extend_from_slice(row(rows - 1));
+    }
+    out
+}
+
+/// The transpose of a row-major `[rows][cols]` matrix of bytes: `[cols][rows]`.
+pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows * cols);
+    for c in 0..cols {
+        for r in 0..rows {
+            out.push(data.get(r * cols + c).copied().unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The int8 weights of `depthwise_conv_2d_x4_s8`, from DEPTHWISE_CONV_2D's `[taps][channels]`
+/// (`channels % 4 == 0`): groups of four channels, each `[taps][4]`.
+pub fn group_channels(data: &[u8], taps: usize, channels: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for g in 0..channels / 4 {
+        for t in 0..taps {
+            let at = t * channels + 4 * g;
+            out.extend_from_slice(data.get(at..at + 4).unwrap_or(&[0; 4]));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +88,28 @@ mod tests {
         let two_bytes: Vec<u8> = m.iter().flat_map(|v| [*v, 0]).collect();
         let got2 = interleave_rows(&two_bytes, 2, 5, 2, 4);
         assert_eq!(got2.iter().step_by(2).copied().collect::<Vec<_>>(), got);
+    }
+
+    #[test]
+    fn pairs_rows_by_word() {
+        // 3 rows × 8 cols: value 10r + c.
+        let m: Vec<u8> = (0..3)
+            .flat_map(|r| (0..8).map(move |c| 10 * r + c))
+            .collect();
+        let got = pair_words(&m, 3, 8);
+        let want: Vec<u8> = [
+            [0, 1, 2, 3],
+            [10, 11, 12, 13],
+            [4, 5, 6, 7],
+            [14, 15, 16, 17],
+            [20, 21, 22, 23],
+            [24, 25, 26, 27],
+        ]
+        .concat();
+        assert_eq!(got, want);
+        assert_eq!(
+            transpose_bytes(&[1, 2, 3, 4, 5, 6], 2, 3),
+            vec![1, 4, 2, 5, 3, 6]
+        );
     }
 }

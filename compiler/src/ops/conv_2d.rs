@@ -6,9 +6,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp, weight_scales,
-    ConvKind, ConvTensors, Geometry, Padding,
+    bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
+    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp,
+    weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -155,6 +155,19 @@ impl OpImpl for Conv2d {
                 let (m, s) =
                     channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
                 let range = self.activation.range_quantized(g.tensor(t.output))?;
+                if kind == ConvKind::S8 {
+                    let conv = S8Conv {
+                        geometry: &geometry,
+                        weights: g.tensor(t.weights).data.as_deref().unwrap_or_default(),
+                        bias: &bias_i32(g, t.bias, geometry.output[2]),
+                        input_zero_point: in_zp,
+                        output_zero_point: out_zp,
+                        range,
+                    };
+                    if let Some(call) = conv_s8_fast(e, &conv, (&m, &s), t.input, t.output) {
+                        return Ok(call);
+                    }
+                }
                 let (kernel, params) = if kind == ConvKind::S8 {
                     (
                         quote!(conv_2d_s8),

@@ -346,6 +346,111 @@ pub fn conv_f32_params(geometry: &Geometry, range: (f32, f32)) -> TokenStream {
     quote!(::kiln::__private::ConvF32Params { geometry: #g, activation_min: #lo, activation_max: #hi })
 }
 
+/// The int32 values of a constant bias, or `n` zeros without one (the optimized int8 kernels
+/// always take a bias).
+pub fn bias_i32(g: &Graph, bias: Option<usize>, n: usize) -> Vec<i32> {
+    match bias {
+        Some(b) => g
+            .tensor(b)
+            .data
+            .as_deref()
+            .unwrap_or_default()
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        None => vec![0; n],
+    }
+}
+
+/// An int8 convolution as the optimized kernels see it: weights in CONV_2D's
+/// `[output_depth, h, w, input_depth]` layout (depthwise layers with one input channel are
+/// transposed to it by the caller), the bias as values, zero points and the activation range.
+pub struct S8Conv<'a> {
+    /// Shapes and window.
+    pub geometry: &'a Geometry,
+    /// int8 weights, `[output_depth, h, w, filter_depth]`.
+    pub weights: &'a [u8],
+    /// int32 bias (zeros when the model has none).
+    pub bias: &'a [i32],
+    /// Input zero point.
+    pub input_zero_point: i32,
+    /// Output zero point.
+    pub output_zero_point: i32,
+    /// Quantized activation range.
+    pub range: (i32, i32),
+}
+
+/// The optimized int8 kernel of a convolution, chosen at compile time
+/// (`kiln::kernels::conv_s8_fast`). Returns `None` when only the reference kernel handles it.
+///
+/// - `pointwise_s8`: 1×1 filters, stride 1, no groups, input depth a multiple of 4 (a matrix
+///   product over pixels; the input zero point is folded into the bias, exact without padding;
+///   weights paired by word).
+/// - `conv_2d_rows_s8`: other convolutions without groups and with horizontal dilation 1 (also
+///   depthwise layers with one input channel, once transposed).
+pub fn conv_s8_fast(
+    e: &mut crate::expand::Emitter<'_>,
+    c: &S8Conv<'_>,
+    (multipliers, shifts): (&[i32], &[i32]),
+    input: usize,
+    output: usize,
+) -> Option<TokenStream> {
+    use crate::expand::Arg;
+    let geometry = c.geometry;
+    let [kh, kw, kd] = geometry.filter;
+    let [_, _, ic] = geometry.input;
+    let [oh, ow, oc] = geometry.output;
+    if kd != ic || geometry.dilation[1] != 1 || c.bias.len() != oc {
+        return None;
+    }
+    let (lo, hi) = c.range;
+    let zo = c.output_zero_point;
+    let rq = requant_arg(e, multipliers, shifts);
+    if kh == 1 && kw == 1 && geometry.stride == [1, 1] && ic % 4 == 0 {
+        let folded = super::fully_connected::fold_input_zero_point(
+            c.bias,
+            c.weights,
+            ic,
+            c.input_zero_point,
+        );
+        let packed = crate::relayout::pair_words(c.weights, oc, ic);
+        let w = e.constant(DType::I32, &packed);
+        let b = e.constant_i32(&folded);
+        let pixels = geometry.batches * oh * ow;
+        let params = quote!(::kiln::__private::PointwiseS8Params {
+            pixels: #pixels, input_depth: #ic, output_depth: #oc,
+            output_offset: #zo, activation_min: #lo, activation_max: #hi,
+        });
+        return Some(e.call(
+            quote!(pointwise_s8),
+            quote!(PointwiseS8Params),
+            params,
+            &[
+                Arg::Expr(rq),
+                Arg::In(input),
+                Arg::Static(w),
+                Arg::Static(b),
+                Arg::Out(output),
+            ],
+        ));
+    }
+    let w = e.constant(DType::I8, c.weights);
+    let b = e.constant_i32(c.bias);
+    let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
+    Some(e.call(
+        quote!(conv_2d_rows_s8),
+        quote!(ConvQuantParams),
+        params,
+        &[
+            Arg::Expr(rq),
+            Arg::In(input),
+            Arg::Static(w),
+            Arg::Static(b),
+            Arg::Out(output),
+        ],
+    ))
+}
+
 /// Hand-built graphs for the op modules' tests.
 #[cfg(test)]
 pub(crate) mod test_graph {

@@ -6,9 +6,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp, weight_scales,
-    ConvKind, ConvTensors, Geometry, Padding,
+    bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
+    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp,
+    weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -122,6 +122,66 @@ impl DepthwiseConv2d {
     }
 }
 
+impl DepthwiseConv2d {
+    /// The optimized int8 kernels (`kiln::kernels::conv_s8_fast`), or `None` for the reference:
+    /// depth multiplier 1 and a multiple of 4 channels → `depthwise_conv_2d_x4_s8` (four channels
+    /// per word, weights grouped by four channels); one input
+    /// channel → a convolution with the weights transposed to `[channels, h, w, 1]`
+    /// (`conv_2d_rows_s8`).
+    fn emit_s8_fast(
+        &self,
+        g: &Graph,
+        e: &mut Emitter<'_>,
+        t: &ConvTensors,
+        geometry: &Geometry,
+        rq: (&[i32], &[i32]),
+        range: (i32, i32),
+    ) -> Option<TokenStream> {
+        let [kh, kw, _] = geometry.filter;
+        let [_, _, ic] = geometry.input;
+        let oc = geometry.output[2];
+        let (_, in_zp) = scale_zp(g.tensor(t.input));
+        let (_, out_zp) = scale_zp(g.tensor(t.output));
+        let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
+        let bias = bias_i32(g, t.bias, oc);
+        if bias.len() != oc {
+            return None;
+        }
+        if oc == ic && ic % 4 == 0 {
+            let params = conv_quant_params(geometry, -in_zp, out_zp, range);
+            let rq = requant_arg(e, rq.0, rq.1);
+            let grouped = crate::relayout::group_channels(weights, kh * kw, ic);
+            let w = e.constant(DType::I8, &grouped);
+            let b = e.constant_i32(&bias);
+            return Some(e.call(
+                quote!(depthwise_conv_2d_x4_s8),
+                quote!(ConvQuantParams),
+                params,
+                &[
+                    Arg::Expr(rq),
+                    Arg::In(t.input),
+                    Arg::Static(w),
+                    Arg::Static(b),
+                    Arg::Out(t.output),
+                ],
+            ));
+        }
+        if ic != 1 || geometry.dilation[1] != 1 {
+            return None;
+        }
+        let transposed = crate::relayout::transpose_bytes(weights, kh * kw, oc);
+        let conv = S8Conv {
+            geometry,
+            weights: &transposed,
+            bias: &bias,
+            input_zero_point: in_zp,
+            output_zero_point: out_zp,
+            range,
+        };
+        conv_s8_fast(e, &conv, rq, t.input, t.output)
+    }
+}
+
 impl OpImpl for DepthwiseConv2d {
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
         self.check(g, node)
@@ -169,6 +229,11 @@ impl OpImpl for DepthwiseConv2d {
                 let (m, s) =
                     channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
                 let range = self.activation.range_quantized(g.tensor(t.output))?;
+                if kind == ConvKind::S8 {
+                    if let Some(call) = self.emit_s8_fast(g, e, &t, &geometry, (&m, &s), range) {
+                        return Ok(call);
+                    }
+                }
                 let (kernel, params) = if kind == ConvKind::S8 {
                     (
                         quote!(depthwise_conv_2d_s8),

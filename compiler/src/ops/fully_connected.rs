@@ -322,6 +322,28 @@ impl OpImpl for FullyConnected {
             output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
         });
         let bid = e.constant_i32(&folded);
+        if depth % 4 == 0 && bias.len() == units {
+            // The optimized kernel (`kiln::kernels::conv_s8_fast`): two rows × two units per pass
+            // with SMLAD where the target has it, weights paired by word at compile time.
+            let packed = crate::relayout::pair_words(wdata, units, depth);
+            let wid = e.constant(DType::I32, &packed);
+            let params = quote!(::kiln::__private::PointwiseS8Params {
+                pixels: #batches, input_depth: #depth, output_depth: #units,
+                output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
+            });
+            return Ok(e.call(
+                quote!(pointwise_s8),
+                quote!(PointwiseS8Params),
+                params,
+                &[
+                    Arg::Expr(rq),
+                    Arg::In(input),
+                    Arg::Static(wid),
+                    Arg::Static(bid),
+                    Arg::Out(output),
+                ],
+            ));
+        }
         Ok(e.call(
             quote!(fully_connected_s8),
             quote!(FullyConnectedS8Params),

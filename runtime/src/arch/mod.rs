@@ -2,6 +2,11 @@
 //! portable module as the fallback. Both implement exactly the same functions with the same
 //! results (same operations in the same order), so every kernel built on them is bit-identical
 //! on every target. This is the only module of the crate allowed to use `unsafe` (inline asm).
+//!
+//! Two independent choices:
+//! - float: `arm_vfp` on Arm targets with a hardware FPU (`*-eabihf`), else `portable`;
+//! - int8 SIMD (16-bit lanes in a 32-bit word): `arm_dsp` when `build.rs` sets `cfg(kiln_dsp)`
+//!   (Armv7E-M and Armv8-M Mainline: `thumbv7em-*`, `thumbv8m.main-*`), else `portable_dsp`.
 
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 mod arm_vfp;
@@ -12,3 +17,108 @@ pub use arm_vfp::*;
 mod portable;
 #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
 pub use portable::*;
+
+#[cfg(kiln_dsp)]
+mod arm_dsp;
+#[cfg(kiln_dsp)]
+pub use arm_dsp::*;
+
+#[cfg(not(kiln_dsp))]
+mod portable_dsp;
+#[cfg(not(kiln_dsp))]
+pub use portable_dsp::*;
+
+/// A depthwise filter window clipped to the input, as [`dw_window_x4`] walks it for `groups`
+/// sets of four channels: `rows` rows of `cols` taps. Input taps are `x_col` bytes apart and
+/// input rows `x_row` apart; weight taps are 4 bytes apart (four channels per tap) and weight
+/// rows `w_row` apart. The next set of channels starts 4 bytes further in the input and `w_group`
+/// bytes further in the weights.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    /// Rows of taps inside the input.
+    pub rows: usize,
+    /// Taps per row inside the input.
+    pub cols: usize,
+    /// Bytes from one input tap to the next in a row.
+    pub x_col: usize,
+    /// Bytes from the first input tap of a row to that of the next row.
+    pub x_row: usize,
+    /// Bytes from the first weight tap of a row to that of the next row.
+    pub w_row: usize,
+    /// Sets of four channels.
+    pub groups: usize,
+    /// Bytes from the weights of one set of channels to the next.
+    pub w_group: usize,
+}
+
+impl Window {
+    /// Whether every tap of every set of channels lies inside `x` and `w` (both start at the
+    /// first tap of the first set).
+    pub fn fits(&self, x: usize, w: usize) -> bool {
+        if self.rows == 0 || self.cols == 0 || self.groups == 0 {
+            return true;
+        }
+        let g = self.groups - 1;
+        let last = |row: usize, col: usize, group: usize| {
+            (self.rows - 1)
+                .checked_mul(row)
+                .and_then(|a| {
+                    (self.cols - 1)
+                        .checked_mul(col)
+                        .and_then(|b| a.checked_add(b))
+                })
+                .and_then(|a| g.checked_mul(group).and_then(|b| a.checked_add(b)))
+                .and_then(|a| a.checked_add(4))
+        };
+        matches!(last(self.x_row, self.x_col, 4), Some(end) if end <= x)
+            && matches!(last(self.w_row, 4, self.w_group), Some(end) if end <= w)
+    }
+}
+
+/// The filter rows of a convolution window, as [`conv_rows_2x1`] walks them for two pixels and
+/// `channels` output channels: `rows` rows of `words` 4-byte words then `tail` single bytes. The
+/// input rows are `x_row` bytes apart and the second pixel's window starts `pair` bytes after
+/// the first's (0 for one pixel); the weight rows are `w_row` bytes apart and the next channel's
+/// weights start `w_channel` bytes further.
+#[derive(Clone, Copy, Debug)]
+pub struct RowWindow {
+    /// Filter rows inside the input.
+    pub rows: usize,
+    /// Words (4 bytes) per row.
+    pub words: usize,
+    /// Single bytes per row after the words (0 to 3).
+    pub tail: usize,
+    /// Bytes from one input row of the window to the next.
+    pub x_row: usize,
+    /// Bytes from the first pixel's window to the second's.
+    pub pair: usize,
+    /// Bytes from one weight row to the next.
+    pub w_row: usize,
+    /// Output channels.
+    pub channels: usize,
+    /// Bytes from one channel's weights to the next.
+    pub w_channel: usize,
+}
+
+impl RowWindow {
+    /// Bytes per row.
+    pub fn run(&self) -> usize {
+        4 * self.words + self.tail
+    }
+
+    /// Whether every byte of the window lies inside `x` and `w` (both start at the first byte).
+    pub fn fits(&self, x: usize, w: usize) -> bool {
+        if self.rows == 0 || self.run() == 0 || self.channels == 0 {
+            return true;
+        }
+        let span = |row: usize, extra: usize| {
+            (self.rows - 1)
+                .checked_mul(row)
+                .and_then(|a| a.checked_add(extra))
+                .and_then(|a| a.checked_add(self.run()))
+        };
+        let w_extra = (self.channels - 1).checked_mul(self.w_channel);
+        matches!(span(self.x_row, self.pair), Some(end) if end <= x)
+            && matches!(w_extra.and_then(|e| span(self.w_row, e)), Some(end) if end <= w)
+    }
+}

@@ -20,6 +20,8 @@ pub mod layout;
 pub use layout::*;
 pub mod conv;
 pub use conv::*;
+pub mod conv_s8_fast;
+pub use conv_s8_fast::*;
 pub mod pooling;
 pub use pooling::*;
 pub mod reduce;

@@ -1,0 +1,333 @@
+//! Armv7E-M / Armv8-M Mainline DSP extension: the int8 SIMD primitives as single instructions.
+//!
+//! A word holds two signed 16-bit lanes (low half, high half). Every function here is one
+//! instruction with no memory access, so LLVM schedules and allocates registers around them as
+//! for its own instructions. `SMLAD`'s accumulation wraps (it only sets the sticky Q flag), as
+//! `wrapping_add` does; results are identical to `portable_dsp`.
+#![allow(unsafe_code)]
+
+use core::arch::asm;
+
+/// Bytes 0 and 2 of `x`, sign-extended into the low and high lanes.
+#[inline(always)]
+pub fn sxtb16(x: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("sxtb16 {r}, {x}", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// Bytes 1 and 3 of `x`, sign-extended into the low and high lanes.
+#[inline(always)]
+pub fn sxtb16_ror8(x: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("sxtb16 {r}, {x}, ror #8", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// Bytes 0 and 2 of `x`, sign-extended, added lane-wise (16-bit, wrapping) to the lanes of `a`.
+#[inline(always)]
+pub fn sxtab16(a: u32, x: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("sxtab16 {r}, {a}, {x}", r = lateout(reg) r, a = in(reg) a, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// Bytes 1 and 3 of `x`, sign-extended, added lane-wise (16-bit, wrapping) to the lanes of `a`.
+#[inline(always)]
+pub fn sxtab16_ror8(a: u32, x: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("sxtab16 {r}, {a}, {x}, ror #8", r = lateout(reg) r, a = in(reg) a, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// `acc + lo(a)·lo(b) + hi(a)·hi(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+    let r: i32;
+    // SAFETY: one register-only instruction (it may set the sticky Q flag, which nothing reads).
+    unsafe {
+        asm!("smlad {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// The low lane of `lo` and the low lane of `hi` as the high lane: `(lo & 0xFFFF) | (hi << 16)`.
+#[inline(always)]
+pub fn pkhbt(lo: u32, hi: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("pkhbt {r}, {lo}, {hi}, lsl #16", r = lateout(reg) r, lo = in(reg) lo, hi = in(reg) hi, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// The high lane of `lo` as the low lane and the high lane of `hi`: `(lo >> 16) | (hi & 0xFFFF0000)`.
+#[inline(always)]
+pub fn pkhtb(hi: u32, lo: u32) -> u32 {
+    let r: u32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("pkhtb {r}, {hi}, {lo}, asr #16", r = lateout(reg) r, hi = in(reg) hi, lo = in(reg) lo, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
+/// `acc + lo(a)·lo(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+    let r: i32;
+    // SAFETY: one register-only instruction (it may set the sticky Q flag, which nothing reads).
+    unsafe {
+        asm!("smlabb {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// `acc + hi(a)·hi(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+    let r: i32;
+    // SAFETY: one register-only instruction (it may set the sticky Q flag, which nothing reads).
+    unsafe {
+        asm!("smlatt {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// Depthwise window sums (see [`super::Window`]), four channels at a time: for every set `k` of
+/// four channels, over the taps in row-major order, `acc[j] += (x[j] + offset) · w[j]` from zero
+/// with wrapping adds, then `emit(k, acc)`. `off` holds the input offset in both lanes. Emits
+/// nothing if the window does not fit the slices.
+///
+/// One bounds check per window; the taps of each set are one asm loop (`window`).
+pub fn dw_window_x4(
+    x: &[u8],
+    w: &[u8],
+    win: &super::Window,
+    off: u32,
+    mut emit: impl FnMut(usize, [i32; 4]),
+) {
+    if !win.fits(x.len(), w.len()) {
+        return;
+    }
+    for k in 0..win.groups {
+        let acc = if win.rows == 0 || win.cols == 0 {
+            [0; 4]
+        } else {
+            // SAFETY: `fits` checked that every tap of set `k` lies inside the slices.
+            unsafe {
+                window(
+                    x.as_ptr().wrapping_add(4 * k),
+                    w.as_ptr().wrapping_add(k * win.w_group),
+                    win,
+                    off,
+                )
+            }
+        };
+        emit(k, acc);
+    }
+}
+
+/// The taps of one set of four channels.
+///
+/// Twelve registers: the input word is loaded twice (once per lane pair) so that three
+/// temporaries suffice; the per-row values live in a small block on the stack.
+///
+/// # Safety
+/// `win.rows` and `win.cols` are at least 1 and every tap read (`rows × cols` words from `x` at
+/// the window's steps, and from `w` 4 bytes apart within a row, `w_row` between rows) lies in
+/// memory readable for the call.
+#[inline(always)]
+unsafe fn window(x: *const u8, w: *const u8, win: &super::Window, off: u32) -> [i32; 4] {
+    let [mut a0, mut a1, mut a2, mut a3] = [0i32; 4];
+    // rows left, taps per row, input skip to the next row, weight skip to the next row
+    let mut rows: [usize; 4] = [
+        win.rows,
+        win.cols,
+        win.x_row.wrapping_sub(win.cols * win.x_col),
+        win.w_row.wrapping_sub(4 * win.cols),
+    ];
+    // SAFETY: the caller guarantees the reads; `rows` is a live local array that the asm reads
+    // and writes through its pointer; the pointer is pushed and popped around the loops,
+    // leaving `sp` as it was; every clobbered register is declared.
+    unsafe {
+        asm!(
+            "push {{{cnt}}}",
+            "2:",
+            "ldr {cnt}, [sp]",
+            "ldr {cnt}, [{cnt}, #4]",
+            "3:",
+            "ldr {t0}, [{wp}], #4",
+            "sxtb16 {t1}, {t0}",
+            "sxtb16 {t0}, {t0}, ror #8",
+            "ldr {t2}, [{xp}]",
+            "sxtab16 {t2}, {off}, {t2}",
+            "smlabb {a0}, {t2}, {t1}, {a0}",
+            "smlatt {a2}, {t2}, {t1}, {a2}",
+            "ldr {t2}, [{xp}]",
+            "add {xp}, {xp}, {xstep}",
+            "sxtab16 {t2}, {off}, {t2}, ror #8",
+            "smlabb {a1}, {t2}, {t0}, {a1}",
+            "smlatt {a3}, {t2}, {t0}, {a3}",
+            "subs {cnt}, {cnt}, #1",
+            "bne 3b",
+            "ldr {cnt}, [sp]",
+            "ldr {t0}, [{cnt}, #8]",
+            "add {xp}, {xp}, {t0}",
+            "ldr {t0}, [{cnt}, #12]",
+            "add {wp}, {wp}, {t0}",
+            "ldr {t0}, [{cnt}]",
+            "subs {t0}, {t0}, #1",
+            "str {t0}, [{cnt}]",
+            "bne 2b",
+            "add sp, sp, #4",
+            cnt = inout(reg) rows.as_mut_ptr() => _,
+            xp = inout(reg) x => _,
+            wp = inout(reg) w => _,
+            xstep = in(reg) win.x_col,
+            off = in(reg) off,
+            a0 = inout(reg) a0,
+            a1 = inout(reg) a1,
+            a2 = inout(reg) a2,
+            a3 = inout(reg) a3,
+            t0 = out(reg) _,
+            t1 = out(reg) _,
+            t2 = out(reg) _,
+        );
+    }
+    [a0, a1, a2, a3]
+}
+
+/// Convolution window sums (see [`super::RowWindow`]) for two pixels, one channel at a time: for
+/// every channel `c`, over the rows, words and tail bytes in order, `acc[p] += Σ (x[p] + offset) · w`
+/// from zero with wrapping adds (the byte pairs of each word summed by one `smlad` each), then
+/// `emit(c, acc)`. `off` holds the input offset in both lanes. Emits nothing if the window does
+/// not fit the slices.
+///
+/// One bounds check per window; the rows of each channel are one asm loop (`rows_2x1`).
+pub fn conv_rows_2x1(
+    x: &[u8],
+    w: &[u8],
+    win: &super::RowWindow,
+    off: u32,
+    mut emit: impl FnMut(usize, [i32; 2]),
+) {
+    if !win.fits(x.len(), w.len()) {
+        return;
+    }
+    for c in 0..win.channels {
+        let acc = if win.rows == 0 || win.run() == 0 {
+            [0; 2]
+        } else {
+            // SAFETY: `fits` checked that every word of channel `c` lies inside the slices.
+            unsafe {
+                rows_2x1(
+                    x.as_ptr(),
+                    w.as_ptr().wrapping_add(c * win.w_channel),
+                    win,
+                    off,
+                )
+            }
+        };
+        emit(c, acc);
+    }
+}
+
+/// The rows of one channel for two pixels: words with `smlad`, then the tail bytes with `smlabb`.
+/// Eleven registers; the per-row values live in a small block on the stack.
+///
+/// # Safety
+/// `win.rows` and `win.run()` are at least 1 and every byte read (`rows` runs of `x` from both
+/// pixels' windows, and of `w`) lies in memory readable for the call.
+#[inline(always)]
+unsafe fn rows_2x1(x: *const u8, w: *const u8, win: &super::RowWindow, off: u32) -> [i32; 2] {
+    let (mut a0, mut a1) = (0i32, 0i32);
+    // rows left, words per row, input skip to the next row, weight skip to the next row, tail
+    let mut rows: [usize; 5] = [
+        win.rows,
+        win.words,
+        win.x_row.wrapping_sub(win.run()),
+        win.w_row.wrapping_sub(win.run()),
+        win.tail,
+    ];
+    // SAFETY: the caller guarantees the reads; `rows` is a live local array that the asm reads
+    // and writes through its pointer; the pointer is pushed and popped around the loops,
+    // leaving `sp` as it was; every clobbered register is declared.
+    unsafe {
+        asm!(
+            "push {{{cnt}}}",
+            "2:",
+            "ldr {cnt}, [sp]",
+            "ldr {cnt}, [{cnt}, #4]",
+            "cmp {cnt}, #0",
+            "beq 4f",
+            "3:",
+            "ldr {t0}, [{wp}], #4",
+            "sxtb16 {t1}, {t0}",
+            "sxtb16 {t0}, {t0}, ror #8",
+            "ldr {t2}, [{xp}, {pair}]",
+            "sxtab16 {t3}, {off}, {t2}",
+            "smlad {a1}, {t3}, {t1}, {a1}",
+            "sxtab16 {t3}, {off}, {t2}, ror #8",
+            "smlad {a1}, {t3}, {t0}, {a1}",
+            "ldr {t2}, [{xp}], #4",
+            "sxtab16 {t3}, {off}, {t2}",
+            "smlad {a0}, {t3}, {t1}, {a0}",
+            "sxtab16 {t3}, {off}, {t2}, ror #8",
+            "smlad {a0}, {t3}, {t0}, {a0}",
+            "subs {cnt}, {cnt}, #1",
+            "bne 3b",
+            "4:",
+            "ldr {cnt}, [sp]",
+            "ldr {cnt}, [{cnt}, #16]",
+            "cmp {cnt}, #0",
+            "beq 6f",
+            "5:",
+            "ldrsb {t0}, [{wp}], #1",
+            "ldrb {t1}, [{xp}, {pair}]",
+            "sxtab16 {t1}, {off}, {t1}",
+            "smlabb {a1}, {t1}, {t0}, {a1}",
+            "ldrb {t1}, [{xp}], #1",
+            "sxtab16 {t1}, {off}, {t1}",
+            "smlabb {a0}, {t1}, {t0}, {a0}",
+            "subs {cnt}, {cnt}, #1",
+            "bne 5b",
+            "6:",
+            "ldr {cnt}, [sp]",
+            "ldr {t0}, [{cnt}, #8]",
+            "add {xp}, {xp}, {t0}",
+            "ldr {t0}, [{cnt}, #12]",
+            "add {wp}, {wp}, {t0}",
+            "ldr {t0}, [{cnt}]",
+            "subs {t0}, {t0}, #1",
+            "str {t0}, [{cnt}]",
+            "bne 2b",
+            "add sp, sp, #4",
+            cnt = inout(reg) rows.as_mut_ptr() => _,
+            xp = inout(reg) x => _,
+            wp = inout(reg) w => _,
+            pair = in(reg) win.pair,
+            off = in(reg) off,
+            a0 = inout(reg) a0,
+            a1 = inout(reg) a1,
+            t0 = out(reg) _,
+            t1 = out(reg) _,
+            t2 = out(reg) _,
+            t3 = out(reg) _,
+        );
+    }
+    [a0, a1]
+}

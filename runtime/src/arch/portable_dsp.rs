@@ -1,0 +1,153 @@
+//! The int8 SIMD primitives of `arm_dsp` in plain Rust (every target without the DSP extension,
+//! and the host, where the tests run them). Same results bit for bit.
+
+#[inline(always)]
+fn lanes(lo: i32, hi: i32) -> u32 {
+    (lo as u32 & 0xFFFF) | ((hi as u32) << 16)
+}
+
+#[inline(always)]
+fn lo16(x: u32) -> i32 {
+    i32::from(x as u16 as i16)
+}
+
+#[inline(always)]
+fn hi16(x: u32) -> i32 {
+    i32::from((x >> 16) as u16 as i16)
+}
+
+/// Bytes 0 and 2 of `x`, sign-extended into the low and high lanes.
+#[inline(always)]
+pub fn sxtb16(x: u32) -> u32 {
+    lanes(i32::from(x as u8 as i8), i32::from((x >> 16) as u8 as i8))
+}
+
+/// Bytes 1 and 3 of `x`, sign-extended into the low and high lanes.
+#[inline(always)]
+pub fn sxtb16_ror8(x: u32) -> u32 {
+    sxtb16(x.rotate_right(8))
+}
+
+/// Bytes 0 and 2 of `x`, sign-extended, added lane-wise (16-bit, wrapping) to the lanes of `a`.
+#[inline(always)]
+pub fn sxtab16(a: u32, x: u32) -> u32 {
+    let e = sxtb16(x);
+    lanes(lo16(a) + lo16(e), hi16(a) + hi16(e))
+}
+
+/// Bytes 1 and 3 of `x`, sign-extended, added lane-wise (16-bit, wrapping) to the lanes of `a`.
+#[inline(always)]
+pub fn sxtab16_ror8(a: u32, x: u32) -> u32 {
+    sxtab16(a, x.rotate_right(8))
+}
+
+/// `acc + lo(a)·lo(b) + hi(a)·hi(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(lo16(a) * lo16(b))
+        .wrapping_add(hi16(a) * hi16(b))
+}
+
+/// The low lane of `lo` and the low lane of `hi` as the high lane: `(lo & 0xFFFF) | (hi << 16)`.
+#[inline(always)]
+pub fn pkhbt(lo: u32, hi: u32) -> u32 {
+    (lo & 0xFFFF) | (hi << 16)
+}
+
+/// The high lane of `lo` as the low lane and the high lane of `hi`: `(lo >> 16) | (hi & 0xFFFF0000)`.
+#[inline(always)]
+pub fn pkhtb(hi: u32, lo: u32) -> u32 {
+    (hi & 0xFFFF_0000) | (lo >> 16)
+}
+
+/// `acc + lo(a)·lo(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(lo16(a) * lo16(b))
+}
+
+/// `acc + hi(a)·hi(b)` on signed 16-bit lanes, wrapping.
+#[inline(always)]
+pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(hi16(a) * hi16(b))
+}
+
+/// Depthwise window sums (see [`super::Window`]), four channels at a time: for every set `k` of
+/// four channels, over the taps in row-major order, `acc[j] += (x[j] + offset) · w[j]` from zero
+/// with wrapping adds, then `emit(k, acc)`. `off` holds the input offset in both lanes. Emits
+/// nothing if the window does not fit the slices.
+pub fn dw_window_x4(
+    x: &[u8],
+    w: &[u8],
+    win: &super::Window,
+    off: u32,
+    mut emit: impl FnMut(usize, [i32; 4]),
+) {
+    if !win.fits(x.len(), w.len()) {
+        return;
+    }
+    let load = |s: &[u8], i: usize| match s.get(i..i + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    };
+    for k in 0..win.groups {
+        let [mut a0, mut a1, mut a2, mut a3] = [0i32; 4];
+        for r in 0..win.rows {
+            for t in 0..win.cols {
+                let xv = load(x, 4 * k + r * win.x_row + t * win.x_col);
+                let wv = load(w, k * win.w_group + r * win.w_row + 4 * t);
+                let (we, wo) = (sxtb16(wv), sxtb16_ror8(wv));
+                let xe = sxtab16(off, xv);
+                a0 = smlabb(xe, we, a0);
+                a2 = smlatt(xe, we, a2);
+                let xo = sxtab16_ror8(off, xv);
+                a1 = smlabb(xo, wo, a1);
+                a3 = smlatt(xo, wo, a3);
+            }
+        }
+        emit(k, [a0, a1, a2, a3]);
+    }
+}
+
+/// Convolution window sums (see [`super::RowWindow`]) for two pixels, one channel at a time: for
+/// every channel `c`, over the rows, words and tail bytes in order, `acc[p] += Σ (x[p] + offset) · w`
+/// from zero with wrapping adds (the byte pairs of each word summed by one `smlad` each), then
+/// `emit(c, acc)`. `off` holds the input offset in both lanes. Emits nothing if the window does
+/// not fit the slices.
+pub fn conv_rows_2x1(
+    x: &[u8],
+    w: &[u8],
+    win: &super::RowWindow,
+    off: u32,
+    mut emit: impl FnMut(usize, [i32; 2]),
+) {
+    if !win.fits(x.len(), w.len()) {
+        return;
+    }
+    let load = |s: &[u8], i: usize| match s.get(i..i + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    };
+    for c in 0..win.channels {
+        let [mut a0, mut a1] = [0i32; 2];
+        for r in 0..win.rows {
+            for k in 0..win.words {
+                let wv = load(w, c * win.w_channel + r * win.w_row + 4 * k);
+                let (we, wo) = (sxtb16(wv), sxtb16_ror8(wv));
+                let xb = load(x, r * win.x_row + win.pair + 4 * k);
+                a1 = smlad(sxtab16(off, xb), we, a1);
+                a1 = smlad(sxtab16_ror8(off, xb), wo, a1);
+                let xa = load(x, r * win.x_row + 4 * k);
+                a0 = smlad(sxtab16(off, xa), we, a0);
+                a0 = smlad(sxtab16_ror8(off, xa), wo, a0);
+            }
+            for t in 4 * win.words..win.run() {
+                let byte = |s: &[u8], i: usize| s.get(i).map_or(0, |v| u32::from(*v));
+                let wv = byte(w, c * win.w_channel + r * win.w_row + t) as u8 as i8 as i32 as u32;
+                a1 = smlabb(sxtab16(off, byte(x, r * win.x_row + win.pair + t)), wv, a1);
+                a0 = smlabb(sxtab16(off, byte(x, r * win.x_row + t)), wv, a0);
+            }
+        }
+        emit(c, [a0, a1]);
+    }
+}

@@ -1,0 +1,726 @@
+//! int8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on the 16-bit SIMD primitives of
+//! [`crate::arch`] (`SMLAD`, `SXTB16`, `SXTAB16` on Armv7E-M / Armv8-M Mainline, plain Rust
+//! elsewhere). Bit-exact with the reference kernels of [`super::conv`] and
+//! [`super::fully_connected`], which the tests below run on random shapes and data.
+//!
+//! A 32-bit load of four int8 values is split into two words of two 16-bit lanes: bytes 0 and 2
+//! (`sxtb16`) and bytes 1 and 3 (`sxtb16_ror8`). Doing the same to four weights pairs every input
+//! with its weight, so two `smlad` add four products. The input offset is added to the lanes in
+//! the same instruction (`sxtab16`) wherever padding makes folding it into the bias inexact.
+//!
+//! - [`pointwise_s8`]: 1×1 convolutions (stride 1, no padding) and fully connected layers, a
+//!   matrix product over pixels. Two pixels × two output channels per pass; the input offset is
+//!   folded into the bias and the weights of two channels are interleaved by word at compile
+//!   time, so each pass loads two input words and one word per channel for sixteen products.
+//! - [`conv_2d_rows_s8`]: any other ungrouped convolution with horizontal dilation 1 (each filter
+//!   row reads a contiguous run of the input row), and depthwise layers with one input channel
+//!   once their weights are transposed to `[output_depth, height, width, 1]`. Two horizontally
+//!   adjacent output pixels share each weight word (where their windows are clipped alike); the
+//!   rows of the window, word by word then the last `run % 4` bytes, are one asm loop per output
+//!   channel ([`crate::arch::conv_rows_2x1`]); the weights keep TFLite's layout.
+//! - [`depthwise_conv_2d_x4_s8`]: depthwise layers with depth multiplier 1 and a multiple of 4
+//!   channels, four channels per word; the window walk is [`crate::arch::dw_window_x4`] (one
+//!   asm loop on the DSP targets), weights grouped by four channels at compile time.
+//!
+//! Requantization is [`requantize`] (TFLM's `MultiplyByQuantizedMultiplier`) written without
+//! branches; the kernels assume no multiplier is `i32::MIN` (the compiler's never are), the one
+//! input where the saturating doubling multiply would differ.
+
+use super::conv::ConvQuantParams;
+use super::fully_connected::Requant;
+use crate::arch::{conv_rows_2x1, dw_window_x4, smlad, sxtb16, sxtb16_ror8, RowWindow, Window};
+
+/// Parameters of [`pointwise_s8`].
+#[derive(Clone, Copy, Debug)]
+pub struct PointwiseS8Params {
+    /// Rows of the input and the output (pixels of a 1×1 convolution, batches of a fully
+    /// connected layer).
+    pub pixels: usize,
+    /// Elements per input row; a multiple of 4.
+    pub input_depth: usize,
+    /// Elements per output row.
+    pub output_depth: usize,
+    /// Output zero point, added after requantization.
+    pub output_offset: i32,
+    /// Lower clamp (quantized) of the fused activation.
+    pub activation_min: i32,
+    /// Upper clamp (quantized) of the fused activation.
+    pub activation_max: i32,
+}
+
+/// TFLM's `MultiplyByQuantizedMultiplier` (32-bit), equal to
+/// [`crate::quant::multiply_by_quantized_multiplier`] for every input, with the rounding doubling
+/// high multiply written as `(x·m + 2^30) >> 31`: gemmlowp's nudge of `1 − 2^30` for negative
+/// products followed by division truncating towards zero is the same as flooring after adding
+/// `2^30`, which compiles to a multiply-long, an add with carry and a funnel shift.
+///
+/// The rounding right shift is gemmlowp's `RoundingDivideByPOT` on 32-bit masks, and the shifts
+/// are taken modulo 32 as the reference does, so no step branches.
+#[inline(always)]
+pub fn requantize(acc: i32, multiplier: i32, shift: i32) -> i32 {
+    let left = shift.max(0) as u32;
+    let right = (shift.min(0).wrapping_neg() as u32) & 31;
+    let x = acc.wrapping_shl(left);
+    let high = if x == i32::MIN && multiplier == i32::MIN {
+        i32::MAX
+    } else {
+        ((i64::from(x) * i64::from(multiplier) + (1 << 30)) >> 31) as i32
+    };
+    let mask = ((1u32 << right) - 1) as i32;
+    let threshold = (mask >> 1) + ((high as u32) >> 31) as i32;
+    (high >> right) + i32::from((high & mask) > threshold)
+}
+
+/// [`requantize`] for a multiplier other than `i32::MIN`, where the saturating case of the
+/// doubling multiply cannot occur. The kernels of this module require such multipliers (the
+/// compiler's are 0 or in `[2^30, 2^31)`, TFLite's `QuantizeMultiplier`).
+#[inline(always)]
+fn requantize_unsaturated(acc: i32, multiplier: i32, shift: i32) -> i32 {
+    let left = shift.max(0) as u32;
+    let right = (shift.min(0).wrapping_neg() as u32) & 31;
+    let x = acc.wrapping_shl(left);
+    let high = ((i64::from(x) * i64::from(multiplier) + (1 << 30)) >> 31) as i32;
+    let mask = ((1u32 << right) - 1) as i32;
+    let threshold = (mask >> 1) + ((high as u32) >> 31) as i32;
+    (high >> right) + i32::from((high & mask) > threshold)
+}
+
+/// Multipliers and shifts of channels `c..c + N` (or the per-tensor values `N` times).
+#[inline(always)]
+fn channels<const N: usize>(rq: &Requant<'_>, c: usize) -> ([i32; N], [i32; N]) {
+    if rq.multiplier.len() == 1 {
+        let (m, s) = rq.channel(0);
+        return ([m; N], [s; N]);
+    }
+    match (
+        rq.multiplier.get(c..).and_then(|v| v.first_chunk::<N>()),
+        rq.shift.get(c..).and_then(|v| v.first_chunk::<N>()),
+    ) {
+        (Some(m), Some(s)) => (*m, *s),
+        _ => ([0; N], [0; N]),
+    }
+}
+
+#[inline(always)]
+fn finish(acc: i32, m: i32, s: i32, offset: i32, lo: i32, hi: i32) -> i8 {
+    let v = requantize_unsaturated(acc, m, s).wrapping_add(offset);
+    v.max(lo).min(hi) as i8
+}
+
+/// Both 16-bit lanes set to `v`.
+#[inline(always)]
+fn splat(v: i32) -> u32 {
+    (v as u32 & 0xFFFF).wrapping_mul(0x1_0001)
+}
+
+#[inline(always)]
+fn word(b: &[u8; 4]) -> u32 {
+    u32::from_le_bytes(*b)
+}
+
+#[inline(always)]
+fn bytes(x: &[i8]) -> &[u8] {
+    bytemuck::cast_slice(x)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pointwise: 1×1 convolution and fully connected.
+
+/// The weight layout [`pointwise_s8`] expects, from TFLite's `[output_depth][input_depth]`: the
+/// channels in pairs, each pair stored word by word `[pair][input_depth / 4][2]` (four weights of
+/// the first channel, then four of the second), then the last channel plain when the count is
+/// odd; each word is the little-endian `i32` of four int8 weights. The compiler does this at
+/// build time (`kiln_compiler::relayout::pair_words`); this copy is the contract for the tests.
+#[cfg(test)]
+pub(crate) fn pointwise_weights(
+    weights: &[i8],
+    output_depth: usize,
+    input_depth: usize,
+) -> Vec<i32> {
+    let words = input_depth / 4;
+    let w = |c: usize, k: usize| {
+        let at = c * input_depth + 4 * k;
+        i32::from_le_bytes([0, 1, 2, 3].map(|j| weights[at + j] as u8))
+    };
+    let mut out = Vec::new();
+    for pair in 0..output_depth / 2 {
+        for k in 0..words {
+            out.push(w(2 * pair, k));
+            out.push(w(2 * pair + 1, k));
+        }
+    }
+    if output_depth % 2 == 1 {
+        out.extend((0..words).map(|k| w(output_depth - 1, k)));
+    }
+    out
+}
+
+/// int8 1×1 convolution (stride 1, no padding) or fully connected layer:
+/// `output[p, c] = requantize(bias[c] + Σ_i input[p, i] · W[c, i])`.
+///
+/// `weights` are paired by word as `pointwise_weights` (the tests' copy of the compiler's
+/// `relayout::pair_words`) describes; `bias` has `output_depth`
+/// elements and already holds the input offset (`bias[c] + input_offset · Σ_i W[c, i]`, exact
+/// because no point of a 1×1 window is padding). Does nothing if a slice is too short or the
+/// input depth is not a multiple of 4.
+pub fn pointwise_s8(
+    p: &PointwiseS8Params,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i32],
+    bias: &[i32],
+    output: &mut [i8],
+) {
+    let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
+    let words = d / 4;
+    if d == 0
+        || d % 4 != 0
+        || od == 0
+        || input.len() < n * d
+        || output.len() < n * od
+        || bias.len() < od
+        || weights.len() < od * words
+    {
+        return;
+    }
+    let (lo, hi, zo) = (p.activation_min, p.activation_max, p.output_offset);
+    let x = bytes(input);
+    let pairs = od / 2;
+    let (wpairs, wlast) = weights.split_at(pairs * 2 * words);
+    let mut px = 0;
+    while px < n {
+        let two = px + 1 < n;
+        let x0 = x[px * d..(px + 1) * d].as_chunks::<4>().0;
+        let x1 = if two {
+            x[(px + 1) * d..(px + 2) * d].as_chunks::<4>().0
+        } else {
+            x0
+        };
+        let (out0, rest) = output[px * od..].split_at_mut(od);
+        let out1: &mut [i8] = if two { &mut rest[..od] } else { &mut [] };
+        let bias2 = bias[..2 * pairs].as_chunks::<2>().0;
+        let (out0, out0_last) = out0.as_chunks_mut::<2>();
+        let (out1, out1_last) = out1.as_chunks_mut::<2>();
+        let mut out1 = out1.iter_mut();
+        let pair_iter = wpairs.chunks_exact(2 * words).zip(bias2).zip(out0);
+        for (k, ((w, b), o0)) in pair_iter.enumerate() {
+            let w = w.as_chunks::<2>().0;
+            let [mut a00, mut a01] = *b;
+            let (mut a10, mut a11) = (a00, a01);
+            for ((x0, x1), w) in x0.iter().zip(x1).zip(w) {
+                let (x0, x1) = (word(x0), word(x1));
+                let (x0e, x0o) = (sxtb16(x0), sxtb16_ror8(x0));
+                let (x1e, x1o) = (sxtb16(x1), sxtb16_ror8(x1));
+                let w0 = w[0] as u32;
+                let (we, wo) = (sxtb16(w0), sxtb16_ror8(w0));
+                a00 = smlad(x0e, we, a00);
+                a00 = smlad(x0o, wo, a00);
+                a10 = smlad(x1e, we, a10);
+                a10 = smlad(x1o, wo, a10);
+                let w1 = w[1] as u32;
+                let (we, wo) = (sxtb16(w1), sxtb16_ror8(w1));
+                a01 = smlad(x0e, we, a01);
+                a01 = smlad(x0o, wo, a01);
+                a11 = smlad(x1e, we, a11);
+                a11 = smlad(x1o, wo, a11);
+            }
+            let ([m0, m1], [s0, s1]) = channels::<2>(rq, 2 * k);
+            o0[0] = finish(a00, m0, s0, zo, lo, hi);
+            o0[1] = finish(a01, m1, s1, zo, lo, hi);
+            if let Some(o1) = out1.next() {
+                o1[0] = finish(a10, m0, s0, zo, lo, hi);
+                o1[1] = finish(a11, m1, s1, zo, lo, hi);
+            }
+        }
+        if od % 2 == 1 {
+            let c = od - 1;
+            let (mut a0, mut a1) = (bias[c], bias[c]);
+            for ((x0, x1), w) in x0.iter().zip(x1).zip(wlast) {
+                let (x0, x1) = (word(x0), word(x1));
+                let w = *w as u32;
+                let (we, wo) = (sxtb16(w), sxtb16_ror8(w));
+                a0 = smlad(sxtb16(x0), we, a0);
+                a0 = smlad(sxtb16_ror8(x0), wo, a0);
+                a1 = smlad(sxtb16(x1), we, a1);
+                a1 = smlad(sxtb16_ror8(x1), wo, a1);
+            }
+            let (m, s) = rq.channel(c);
+            if let Some(o) = out0_last.last_mut() {
+                *o = finish(a0, m, s, zo, lo, hi);
+            }
+            if let Some(o) = out1_last.last_mut() {
+                *o = finish(a1, m, s, zo, lo, hi);
+            }
+        }
+        px += 2;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution by contiguous filter rows.
+
+/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
+#[inline(always)]
+fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
+    let step = step.max(1) as isize;
+    let first = if origin < 0 {
+        ((-origin + step - 1) / step) as usize
+    } else {
+        0
+    };
+    let room = limit as isize - origin;
+    let end = if room <= 0 {
+        0
+    } else {
+        (((room + step - 1) / step) as usize).min(filter)
+    };
+    (first, end.max(first))
+}
+
+/// int8 CONV_2D without groups and with horizontal dilation 1 (`filter_depth == input_depth`),
+/// weights in TFLite's `[output_depth, filter_height, filter_width, input_depth]` layout, `bias`
+/// of `output_depth` elements. Bit-exact with [`super::conv::conv_2d_s8`]; does nothing if the
+/// geometry is not one it handles or a slice is too short.
+pub fn conv_2d_rows_s8(
+    p: &ConvQuantParams,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i8],
+    bias: &[i32],
+    output: &mut [i8],
+) {
+    let g = &p.geometry;
+    let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
+    let (kh, kw) = (g.filter_height, g.filter_width);
+    if g.filter_depth != d
+        || g.dilation_width != 1
+        || d == 0
+        || od == 0
+        || input.len() < g.batches * ih * iw * d
+        || output.len() < g.batches * oh * ow * od
+        || weights.len() < od * kh * kw * d
+        || bias.len() < od
+    {
+        return;
+    }
+    let (lo, hi, zo) = (p.activation_min, p.activation_max, p.output_offset);
+    let off = splat(p.input_offset);
+    let x = bytes(input);
+    let w = bytes(weights);
+    let (wrow, wch) = (kw * d, kh * kw * d);
+    let xrow = iw * d;
+    let sx = g.stride_width * d;
+    for b in 0..g.batches {
+        let img = &x[b * ih * xrow..(b + 1) * ih * xrow];
+        let out = &mut output[b * oh * ow * od..(b + 1) * oh * ow * od];
+        for oy in 0..oh {
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, ih);
+            let mut ox = 0;
+            while ox < ow {
+                // Two horizontally adjacent pixels share the filter rows inside the input; they
+                // share the weights too when their windows are clipped alike (everywhere but at
+                // the left and right borders). Otherwise one pixel is summed twice and half kept.
+                let clip = |ox: usize| {
+                    let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+                    let (fx0, fx1) = tap_range(x0, 1, kw, iw);
+                    ((x0 + fx0 as isize).max(0) as usize * d, fx0, fx1)
+                };
+                let (xcol, fx0, fx1) = clip(ox);
+                let pair = ox + 1 < ow && {
+                    let (_, gx0, gx1) = clip(ox + 1);
+                    (gx0, gx1) == (fx0, fx1)
+                };
+                let run = (fx1 - fx0) * d;
+                let (words, tail) = (run / 4, run % 4);
+                let ny = fy1 - fy0;
+                let x_row = g.dilation_height * xrow;
+                let win = RowWindow {
+                    rows: ny,
+                    words,
+                    tail,
+                    x_row,
+                    pair: if pair { sx } else { 0 },
+                    w_row: wrow,
+                    channels: od,
+                    w_channel: wch,
+                };
+                let (xfirst, wfirst) = if ny > 0 && run > 0 {
+                    let iy = (y0 + (fy0 * g.dilation_height) as isize) as usize;
+                    (iy * xrow + xcol, fy0 * wrow + fx0 * d)
+                } else {
+                    (0, 0)
+                };
+                let (Some(xs), Some(ws), Some(out)) = (
+                    img.get(xfirst..),
+                    w.get(wfirst..),
+                    out.get_mut((oy * ow + ox) * od..),
+                ) else {
+                    return;
+                };
+                conv_rows_2x1(xs, ws, &win, off, |c, sums| {
+                    let mut acc = [0i32; 2];
+                    for (a, s) in acc.iter_mut().zip(sums) {
+                        *a = s.wrapping_add(bias.get(c).copied().unwrap_or(0));
+                    }
+                    let (m, s) = rq.channel(c);
+                    if let Some(v) = out.get_mut(c) {
+                        *v = finish(acc[0], m, s, zo, lo, hi);
+                    }
+                    if pair {
+                        if let Some(v) = out.get_mut(od + c) {
+                            *v = finish(acc[1], m, s, zo, lo, hi);
+                        }
+                    }
+                });
+                ox += if pair { 2 } else { 1 };
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise, depth multiplier 1.
+
+/// The weight layout [`depthwise_conv_2d_x4_s8`] expects, from TFLite's `[1, h, w, channels]`
+/// (`channels % 4 == 0`): groups of four channels, each `[h · w][4]` (the compiler does this at
+/// build time, `kiln_compiler::relayout::group_channels`; this copy is the contract for the
+/// tests).
+#[cfg(test)]
+pub(crate) fn depthwise_weights(weights: &[i8], taps: usize, channels: usize) -> Vec<i8> {
+    let mut out = Vec::new();
+    for g in 0..channels / 4 {
+        for t in 0..taps {
+            out.extend_from_slice(&weights[t * channels + 4 * g..t * channels + 4 * g + 4]);
+        }
+    }
+    out
+}
+
+/// int8 DEPTHWISE_CONV_2D with depth multiplier 1 and a multiple of 4 channels, weights grouped
+/// by four channels as `depthwise_weights` (the tests' copy of the compiler's
+/// `relayout::group_channels`) describes, `bias` of `channels` elements.
+/// Bit-exact with [`super::conv::depthwise_conv_2d_s8`]; does nothing if the depth multiplier is
+/// not 1, the channels are not a multiple of 4 or a slice is too short.
+pub fn depthwise_conv_2d_x4_s8(
+    p: &ConvQuantParams,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i8],
+    bias: &[i32],
+    output: &mut [i8],
+) {
+    let g = &p.geometry;
+    let (ih, iw, ch) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, kh, kw) = (
+        g.output_height,
+        g.output_width,
+        g.filter_height,
+        g.filter_width,
+    );
+    if g.output_depth != ch
+        || ch == 0
+        || ch % 4 != 0
+        || input.len() < g.batches * ih * iw * ch
+        || output.len() < g.batches * oh * ow * ch
+        || weights.len() < kh * kw * ch
+        || bias.len() < ch
+    {
+        return;
+    }
+    let (lo, hi, zo) = (p.activation_min, p.activation_max, p.output_offset);
+    let off = splat(p.input_offset);
+    let x = bytes(input);
+    let w = bytes(weights);
+    let groups = ch / 4;
+    let (dh, dw) = (g.dilation_height, g.dilation_width);
+    for b in 0..g.batches {
+        let img = &x[b * ih * iw * ch..(b + 1) * ih * iw * ch];
+        for oy in 0..oh {
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let (fy0, fy1) = tap_range(y0, dh, kh, ih);
+            for ox in 0..ow {
+                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+                let (fx0, fx1) = tap_range(x0, dw, kw, iw);
+                let at = |fy: usize, fx: usize| {
+                    let iy = (y0 + (fy * dh) as isize) as usize;
+                    let ix = (x0 + (fx * dw) as isize) as usize;
+                    (iy * iw + ix) * ch
+                };
+                // The first tap inside the input, and the steps to the next column and row.
+                let (ny, nx) = (fy1 - fy0, fx1 - fx0);
+                let (first, wfirst) = if ny > 0 && nx > 0 {
+                    (at(fy0, fx0), (fy0 * kw + fx0) * 4)
+                } else {
+                    (0, 0)
+                };
+                let win = Window {
+                    rows: ny,
+                    cols: nx,
+                    x_col: dw * ch,
+                    x_row: dh * iw * ch,
+                    w_row: kw * 4,
+                    groups,
+                    w_group: kh * kw * 4,
+                };
+                let (Some(xs), Some(ws), Some(out)) = (
+                    img.get(first..),
+                    w.get(wfirst..),
+                    output.get_mut(
+                        ((b * oh + oy) * ow + ox) * ch..((b * oh + oy) * ow + ox + 1) * ch,
+                    ),
+                ) else {
+                    return;
+                };
+                let (bias4, out4) = (bias.as_chunks::<4>().0, out.as_chunks_mut::<4>().0);
+                dw_window_x4(xs, ws, &win, off, |k, acc| {
+                    let (Some(b4), Some(o4)) = (bias4.get(k), out4.get_mut(k)) else {
+                        return;
+                    };
+                    let (m, s) = channels::<4>(rq, 4 * k);
+                    for j in 0..4 {
+                        o4[j] = finish(acc[j].wrapping_add(b4[j]), m[j], s[j], zo, lo, hi);
+                    }
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conv::{conv_2d_s8, depthwise_conv_2d_s8, ConvGeometry};
+    use super::super::fully_connected::{fully_connected_s8, FullyConnectedS8Params};
+    use super::*;
+    use crate::quant::multiply_by_quantized_multiplier;
+
+    /// A small deterministic generator.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+        fn i8s(&mut self, n: usize) -> Vec<i8> {
+            (0..n).map(|_| self.next(256) as u8 as i8).collect()
+        }
+        /// Per-channel (or one) multipliers and shifts, some left shifts.
+        fn requant(&mut self, n: usize) -> (Vec<i32>, Vec<i32>) {
+            let n = if self.next(3) == 0 { 1 } else { n };
+            let m = (0..n)
+                .map(|_| (1 << 30) + self.next(1 << 30) as i32)
+                .collect();
+            let s = (0..n).map(|_| 2 - self.next(12) as i32).collect();
+            (m, s)
+        }
+    }
+
+    #[test]
+    fn requantize_matches_reference() {
+        let mut r = Lcg(3);
+        let specials = [
+            0,
+            1,
+            -1,
+            i32::MAX,
+            i32::MIN,
+            1 << 30,
+            -(1 << 30),
+            12345,
+            -12345,
+        ];
+        for _ in 0..200_000 {
+            let x = if r.next(8) == 0 {
+                specials[r.next(specials.len())]
+            } else {
+                (r.next(1 << 31) as i32).wrapping_mul(if r.next(2) == 0 { 1 } else { -3 })
+                    >> r.next(20)
+            };
+            let m = match r.next(10) {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                2 => 0,
+                _ => (1 << 30) + r.next(1 << 30) as i32,
+            };
+            let s = 8 - r.next(40) as i32;
+            assert_eq!(
+                requantize(x, m, s),
+                multiply_by_quantized_multiplier(x, m, s),
+                "x {x} m {m} s {s}"
+            );
+        }
+    }
+
+    #[test]
+    fn pointwise_matches_fully_connected_reference() {
+        let mut r = Lcg(11);
+        for _ in 0..300 {
+            let pixels = 1 + r.next(6);
+            let d = 4 * (1 + r.next(12));
+            let od = 1 + r.next(9);
+            let input = r.i8s(pixels * d);
+            let weights = r.i8s(od * d);
+            let bias: Vec<i32> = (0..od).map(|_| r.next(40000) as i32 - 20000).collect();
+            let (m, s) = r.requant(od);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
+            let hi = 127 - r.next(50) as i32;
+            let fp = FullyConnectedS8Params {
+                batches: pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let mut want = vec![0i8; pixels * od];
+            fully_connected_s8(&fp, &rq, &input, &weights, &bias, &mut want);
+            let p = PointwiseS8Params {
+                pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let packed = pointwise_weights(&weights, od, d);
+            let mut got = vec![0i8; pixels * od];
+            pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got);
+            assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
+        }
+    }
+
+    fn random_geometry(r: &mut Lcg, depthwise: bool) -> ConvGeometry {
+        let (ih, iw) = (1 + r.next(9), 1 + r.next(9));
+        let (kh, kw) = (1 + r.next(4), 1 + r.next(4));
+        let d = 1 + r.next(10);
+        ConvGeometry {
+            batches: 1 + r.next(2),
+            input_height: ih,
+            input_width: iw,
+            input_depth: d,
+            output_height: 1 + r.next(6),
+            output_width: 1 + r.next(6),
+            output_depth: if depthwise { d } else { 1 + r.next(7) },
+            filter_height: kh,
+            filter_width: kw,
+            filter_depth: if depthwise { 1 } else { d },
+            stride_height: 1 + r.next(3),
+            stride_width: 1 + r.next(3),
+            dilation_height: 1 + r.next(2),
+            dilation_width: if depthwise { 1 + r.next(2) } else { 1 },
+            pad_height: r.next(3),
+            pad_width: r.next(3),
+        }
+    }
+
+    fn random_params(r: &mut Lcg, geometry: ConvGeometry) -> ConvQuantParams {
+        ConvQuantParams {
+            geometry,
+            input_offset: r.next(256) as i32 - 127,
+            output_offset: r.next(256) as i32 - 128,
+            activation_min: -128 + r.next(40) as i32,
+            activation_max: 127 - r.next(40) as i32,
+        }
+    }
+
+    #[test]
+    fn rows_conv_matches_reference() {
+        let mut r = Lcg(5);
+        for _ in 0..400 {
+            let g = random_geometry(&mut r, false);
+            let p = random_params(&mut r, g);
+            let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
+            let weights = r.i8s(g.output_depth * g.filter_height * g.filter_width * g.filter_depth);
+            let bias: Vec<i32> = (0..g.output_depth)
+                .map(|_| r.next(40000) as i32 - 20000)
+                .collect();
+            let (m, s) = r.requant(g.output_depth);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.batches * g.output_height * g.output_width * g.output_depth;
+            let mut want = vec![0i8; n];
+            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let mut got = vec![0i8; n];
+            conv_2d_rows_s8(&p, &rq, &input, &weights, &bias, &mut got);
+            assert_eq!(got, want, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn rows_conv_runs_depthwise_with_one_input_channel() {
+        let mut r = Lcg(9);
+        for _ in 0..200 {
+            let mut g = random_geometry(&mut r, true);
+            g.input_depth = 1;
+            g.output_depth = 1 + r.next(9);
+            g.dilation_width = 1;
+            let p = random_params(&mut r, g);
+            let (kh, kw, od) = (g.filter_height, g.filter_width, g.output_depth);
+            let input = r.i8s(g.batches * g.input_height * g.input_width);
+            let weights = r.i8s(kh * kw * od);
+            let bias: Vec<i32> = (0..od).map(|_| r.next(4000) as i32 - 2000).collect();
+            let (m, s) = r.requant(od);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.batches * g.output_height * g.output_width * od;
+            let mut want = vec![0i8; n];
+            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            // [1, kh, kw, od] → [od, kh, kw, 1]
+            let mut t = vec![0i8; weights.len()];
+            for k in 0..kh * kw {
+                for c in 0..od {
+                    t[c * kh * kw + k] = weights[k * od + c];
+                }
+            }
+            let conv = ConvQuantParams {
+                geometry: ConvGeometry {
+                    filter_depth: 1,
+                    ..g
+                },
+                ..p
+            };
+            let mut got = vec![0i8; n];
+            conv_2d_rows_s8(&conv, &rq, &input, &t, &bias, &mut got);
+            assert_eq!(got, want, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn depthwise_x4_matches_reference() {
+        let mut r = Lcg(17);
+        for _ in 0..400 {
+            let mut g = random_geometry(&mut r, true);
+            g.input_depth = 4 * (1 + r.next(4));
+            g.output_depth = g.input_depth;
+            let p = random_params(&mut r, g);
+            let ch = g.input_depth;
+            let input = r.i8s(g.batches * g.input_height * g.input_width * ch);
+            let weights = r.i8s(g.filter_height * g.filter_width * ch);
+            let bias: Vec<i32> = (0..ch).map(|_| r.next(4000) as i32 - 2000).collect();
+            let (m, s) = r.requant(ch);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.batches * g.output_height * g.output_width * ch;
+            let mut want = vec![0i8; n];
+            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let mut got = vec![0i8; n];
+            let grouped = depthwise_weights(&weights, g.filter_height * g.filter_width, ch);
+            depthwise_conv_2d_x4_s8(&p, &rq, &input, &grouped, &bias, &mut got);
+            assert_eq!(got, want, "{g:?}");
+        }
+    }
+}
