@@ -42,7 +42,7 @@ commands:
   firmware  build the firmware for all targets and check it on QEMU
   calib     check that the instruction and stack counts of the harness are exact
   nopanic   prove that no panic path is reachable from predict (link without a panic handler)
-  miri      run the runtime's kernel tests under Miri (nightly toolchain)
+  miri      run the runtime's kernel tests under Miri (nightly toolchain): miri [filter…]
   test      everything CI runs: setup, fmt, clippy, tests, firmware";
 
 fn main() -> ExitCode {
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         ["firmware"] => firmware::run(),
         ["calib"] => calib::run(),
         ["nopanic"] => nopanic::run(),
-        ["miri"] => miri::run(),
+        ["miri", ..] => miri::run(&args[1..]),
         ["test"] => test::run(),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");

@@ -282,7 +282,7 @@ pub fn conv_2d_acc32_s16(
                 m,
                 s,
             );
-            v.clamp(p.activation_min, p.activation_max) as i16
+            v.max(p.activation_min).min(p.activation_max) as i16
         },
     );
 }
@@ -291,14 +291,14 @@ pub fn conv_2d_acc32_s16(
 fn requantize_s8(p: &ConvQuantParams, rq: &Requant<'_>, channel: usize, acc: i32) -> i8 {
     let (m, s) = rq.channel(channel);
     let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(p.output_offset);
-    v.clamp(p.activation_min, p.activation_max) as i8
+    v.max(p.activation_min).min(p.activation_max) as i8
 }
 
 #[inline(always)]
 fn requantize_s16(p: &ConvQuantParams, rq: &Requant<'_>, channel: usize, acc: i64) -> i16 {
     let (m, s) = rq.channel(channel);
     let v = multiply_by_quantized_multiplier_i64(acc, m, s);
-    v.clamp(p.activation_min, p.activation_max) as i16
+    v.max(p.activation_min).min(p.activation_max) as i16
 }
 
 /// Visits every output element of a DEPTHWISE_CONV_2D in NHWC order; `tap` is called per filter

@@ -173,7 +173,8 @@ pub fn pointwise_s8(
 ) {
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
     let words = d / 4;
-    if d == 0
+    if words == 0
+        || d == 0
         || d % 4 != 0
         || od == 0
         || input.len() < n * d
@@ -186,19 +187,41 @@ pub fn pointwise_s8(
     let (lo, hi, zo) = (p.activation_min, p.activation_max, p.output_offset);
     let x = bytes(input);
     let pairs = od / 2;
-    let (wpairs, wlast) = weights.split_at(pairs * 2 * words);
+    let Some((wpairs, wlast)) = weights.split_at_checked(pairs * 2 * words) else {
+        return;
+    };
     let mut px = 0;
     while px < n {
         let two = px + 1 < n;
-        let x0 = x[px * d..(px + 1) * d].as_chunks::<4>().0;
+        // `get` rather than indexing: the lengths checked above are products the optimizer
+        // cannot relate to these ranges, and an index would keep a panic path in `predict`.
+        let Some(x0) = x.get(px * d..(px + 1) * d) else {
+            return;
+        };
+        let x0 = x0.as_chunks::<4>().0;
         let x1 = if two {
-            x[(px + 1) * d..(px + 2) * d].as_chunks::<4>().0
+            match x.get((px + 1) * d..(px + 2) * d) {
+                Some(x1) => x1.as_chunks::<4>().0,
+                None => return,
+            }
         } else {
             x0
         };
-        let (out0, rest) = output[px * od..].split_at_mut(od);
-        let out1: &mut [i8] = if two { &mut rest[..od] } else { &mut [] };
-        let bias2 = bias[..2 * pairs].as_chunks::<2>().0;
+        let Some((out0, rest)) = output
+            .get_mut(px * od..)
+            .and_then(|o| o.split_at_mut_checked(od))
+        else {
+            return;
+        };
+        let out1: &mut [i8] = match (two, rest.get_mut(..od)) {
+            (false, _) => &mut [],
+            (true, Some(out1)) => out1,
+            (true, None) => return,
+        };
+        let Some(bias2) = bias.get(..2 * pairs) else {
+            return;
+        };
+        let bias2 = bias2.as_chunks::<2>().0;
         let (out0, out0_last) = out0.as_chunks_mut::<2>();
         let (out1, out1_last) = out1.as_chunks_mut::<2>();
         let mut out1 = out1.iter_mut();
@@ -262,7 +285,8 @@ pub fn pointwise_s8(
 /// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
 #[inline(always)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
-    let step = step.max(1) as isize;
+    // ≥ 1 whatever the caller passes, so the divisions below can neither trap nor overflow.
+    let step = isize::try_from(step.max(1)).unwrap_or(isize::MAX);
     let first = if origin < 0 {
         ((-origin + step - 1) / step) as usize
     } else {
@@ -312,8 +336,12 @@ pub fn conv_2d_rows_s8(
     let xrow = iw * d;
     let sx = g.stride_width * d;
     for b in 0..g.batches {
-        let img = &x[b * ih * xrow..(b + 1) * ih * xrow];
-        let out = &mut output[b * oh * ow * od..(b + 1) * oh * ow * od];
+        let Some(img) = x.get(b * ih * xrow..(b + 1) * ih * xrow) else {
+            return;
+        };
+        let Some(out) = output.get_mut(b * oh * ow * od..(b + 1) * oh * ow * od) else {
+            return;
+        };
         for oy in 0..oh {
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
             let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, ih);
@@ -436,7 +464,9 @@ pub fn depthwise_conv_2d_x4_s8(
     let groups = ch / 4;
     let (dh, dw) = (g.dilation_height, g.dilation_width);
     for b in 0..g.batches {
-        let img = &x[b * ih * iw * ch..(b + 1) * ih * iw * ch];
+        let Some(img) = x.get(b * ih * iw * ch..(b + 1) * ih * iw * ch) else {
+            return;
+        };
         for oy in 0..oh {
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
             let (fy0, fy1) = tap_range(y0, dh, kh, ih);

@@ -124,7 +124,7 @@ pub fn fully_connected_s8(
             }
             let (m, s) = rq.channel(o);
             let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(p.output_offset);
-            *out = v.clamp(p.activation_min, p.activation_max) as i8;
+            *out = v.max(p.activation_min).min(p.activation_max) as i8;
         }
     }
 }
@@ -174,7 +174,7 @@ pub fn fully_connected_s16(
             acc = acc.wrapping_add(bias.get(o).copied().unwrap_or(0));
             let (m, s) = rq.channel(o);
             let v = multiply_by_quantized_multiplier_i64(acc, m, s);
-            *out = v.clamp(p.activation_min, p.activation_max) as i16;
+            *out = v.max(p.activation_min).min(p.activation_max) as i16;
         }
     }
 }
@@ -207,7 +207,7 @@ pub fn fully_connected_acc32_s16(
             acc = acc.wrapping_add(bias.get(o).copied().unwrap_or(0));
             let (m, s) = rq.channel(o);
             let v = multiply_by_quantized_multiplier(acc, m, s);
-            *out = v.clamp(p.activation_min, p.activation_max) as i16;
+            *out = v.max(p.activation_min).min(p.activation_max) as i16;
         }
     }
 }

@@ -61,7 +61,7 @@ pub struct PoolQuantParams {
 #[inline(always)]
 fn clip(origin: isize, filter: usize, limit: usize) -> (usize, usize) {
     let start = (-origin).max(0) as usize;
-    let end = (limit as isize - origin).clamp(0, filter as isize) as usize;
+    let end = (limit as isize - origin).max(0).min(filter as isize) as usize;
     (start, end.max(start))
 }
 
@@ -111,11 +111,12 @@ fn pool_loop<T: Copy, O, A: Copy>(
 /// Rounded integer average as TFLM computes it: half away from zero, C division.
 #[inline(always)]
 fn rounded_average(sum: i32, count: usize) -> i32 {
-    let n = count.max(1) as i32;
+    // n ≥ 1, so the division can neither trap nor overflow.
+    let n = i32::try_from(count.max(1)).unwrap_or(i32::MAX);
     if sum > 0 {
-        (sum + n / 2) / n
+        sum.wrapping_add(n / 2) / n
     } else {
-        (sum - n / 2) / n
+        sum.wrapping_sub(n / 2) / n
     }
 }
 
@@ -139,7 +140,11 @@ pub fn avg_pool_2d_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
         output,
         0i32,
         |acc, x| acc.wrapping_add(i32::from(x)),
-        |acc, n| rounded_average(acc, n).clamp(p.activation_min, p.activation_max) as i8,
+        |acc, n| {
+            rounded_average(acc, n)
+                .max(p.activation_min)
+                .min(p.activation_max) as i8
+        },
     );
 }
 
@@ -151,7 +156,11 @@ pub fn avg_pool_2d_s16(p: &PoolQuantParams, input: &[i16], output: &mut [i16]) {
         output,
         0i32,
         |acc, x| acc.wrapping_add(i32::from(x)),
-        |acc, n| rounded_average(acc, n).clamp(p.activation_min, p.activation_max) as i16,
+        |acc, n| {
+            rounded_average(acc, n)
+                .max(p.activation_min)
+                .min(p.activation_max) as i16
+        },
     );
 }
 
@@ -175,7 +184,7 @@ pub fn max_pool_2d_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
         output,
         i8::MIN,
         |acc, x| acc.max(x),
-        |acc, _| i32::from(acc).clamp(p.activation_min, p.activation_max) as i8,
+        |acc, _| i32::from(acc).max(p.activation_min).min(p.activation_max) as i8,
     );
 }
 
@@ -187,7 +196,7 @@ pub fn max_pool_2d_s16(p: &PoolQuantParams, input: &[i16], output: &mut [i16]) {
         output,
         i16::MIN,
         |acc, x| acc.max(x),
-        |acc, _| i32::from(acc).clamp(p.activation_min, p.activation_max) as i16,
+        |acc, _| i32::from(acc).max(p.activation_min).min(p.activation_max) as i16,
     );
 }
 

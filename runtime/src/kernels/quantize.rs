@@ -31,7 +31,7 @@ fn quantize_one(p: &QuantizeF32Params, x: f32, min: i32, max: i32) -> i32 {
     } else {
         i32::MIN
     };
-    q.wrapping_add(p.zero_point).clamp(min, max)
+    q.wrapping_add(p.zero_point).max(min).min(max)
 }
 
 /// float32 → int8 QUANTIZE.

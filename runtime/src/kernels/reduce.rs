@@ -100,7 +100,7 @@ fn quantized_mean(p: &MeanQuantParams, sum: i32, min: i32, max: i32) -> i32 {
         let shifted = (i64::from(sum) - i64::from(p.input_zero_point) * n as i64) as i32;
         let v = multiply_by_quantized_multiplier(shifted, p.multiplier, p.shift)
             .wrapping_add(p.output_zero_point);
-        v.clamp(min, max)
+        v.max(min).min(max)
     } else {
         sum / n as i32
     }

@@ -122,7 +122,7 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
                         saturating_rounding_doubling_high_mul(scale, e),
                         exponent,
                     );
-                    unsat.wrapping_add(out_min).clamp(out_min, out_max)
+                    unsat.wrapping_add(out_min).max(out_min).min(out_max)
                 }
                 None => out_min,
             };

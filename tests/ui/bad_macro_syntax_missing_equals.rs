@@ -1,0 +1,3 @@
+kiln::include_model!(pub Sine "../../../../../shared/models/generated/sine_float32.tflite");
+
+fn main() {}

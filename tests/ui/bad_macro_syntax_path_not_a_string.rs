@@ -1,0 +1,3 @@
+kiln::include_model!(pub Sine = models/sine_float32.tflite);
+
+fn main() {}
