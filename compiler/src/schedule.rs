@@ -24,18 +24,18 @@ pub fn sink_constant_ops(g: &mut Graph) {
             continue;
         }
         // Emit every deferred operator this one reads from (and, transitively, theirs).
-        emit_needed(g, &node, &mut deferred, &mut out);
+        emit_needed(&node, &mut deferred, &mut out);
         out.push(node);
     }
     out.append(&mut deferred);
     g.nodes = out;
 }
 
-fn emit_needed(g: &Graph, node: &Node, deferred: &mut Vec<Node>, out: &mut Vec<Node>) {
+fn emit_needed(node: &Node, deferred: &mut Vec<Node>, out: &mut Vec<Node>) {
     for &t in node.inputs.iter().flatten() {
         if let Some(k) = deferred.iter().position(|d| d.outputs.contains(&t)) {
             let producer = deferred.remove(k);
-            emit_needed(g, &producer, deferred, out);
+            emit_needed(&producer, deferred, out);
             out.push(producer);
         }
     }

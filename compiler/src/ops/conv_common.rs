@@ -114,7 +114,7 @@ pub fn conv_tensors(g: &Graph, node: &Node, at: [usize; 3]) -> Result<ConvTensor
     let bias = node.input(at[2]);
     if let Some(b) = bias {
         let b = g.tensor(b);
-        if !b.is_const() && !(runtime_ok && b.dtype == DType::F32) {
+        if !(b.is_const() || runtime_ok && b.dtype == DType::F32) {
             return Err(format!(
                 "bias '{}' is not constant (only constant biases are supported)",
                 b.name
