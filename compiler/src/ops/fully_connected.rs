@@ -19,6 +19,10 @@ const FC_F32_BLOCKED_MIN_UNITS: usize = 8;
 /// blocked kernel's code costs more flash than its speed is worth (measured on the sine model).
 const FC_F32_BLOCKED_MIN_MACS: usize = 1024;
 
+/// int8 layers with fewer multiply-accumulates than this use the reference kernel (measured on
+/// the int8 sine models: the optimized kernel's per-call set-up does not pay off below it).
+const FC_S8_FAST_MIN_MACS: usize = 1024;
+
 /// A lowered FULLY_CONNECTED operator.
 pub struct FullyConnected {
     activation: Activation,
@@ -322,7 +326,10 @@ impl OpImpl for FullyConnected {
             output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
         });
         let bid = e.constant_i32(&folded);
-        if depth % 4 == 0 && bias.len() == units {
+        // Tiny layers stay on the reference kernel, which LLVM inlines with constant dimensions:
+        // the sine model's 16-unit layers run in half the instructions that way.
+        let large = batches * depth * units >= FC_S8_FAST_MIN_MACS;
+        if large && depth % 4 == 0 && bias.len() == units {
             // The optimized kernel (`kiln::kernels::conv_s8_fast`): two rows × two units per pass
             // with SMLAD where the target has it, weights paired by word at compile time.
             let packed = crate::relayout::pair_words(wdata, units, depth);

@@ -98,6 +98,7 @@ impl Requant<'_> {
 }
 
 /// int8 fully connected layer with int32 bias, bit-exact with TFLM's reference kernel.
+#[inline]
 pub fn fully_connected_s8(
     p: &FullyConnectedS8Params,
     rq: &Requant<'_>,
