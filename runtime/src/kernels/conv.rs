@@ -82,12 +82,7 @@ pub struct ConvQuantParams {
 /// C++'s `std::min(std::max(x, lo), hi)`, TFLM's `ActivationFunctionWithMinMax`.
 #[inline(always)]
 pub(crate) fn activation_f32(x: f32, lo: f32, hi: f32) -> f32 {
-    let y = if x < lo { lo } else { x };
-    if hi < y {
-        hi
-    } else {
-        y
-    }
+    crate::float::clamp_f32(x, lo, hi)
 }
 
 /// Position `origin + step · k` if it lies in `0..limit`.
