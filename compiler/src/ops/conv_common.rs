@@ -403,7 +403,6 @@ pub fn conv_s8_fast(
     if kd != ic || geometry.dilation[1] != 1 || c.bias.len() != oc {
         return None;
     }
-    let (lo, hi) = c.range;
     let zo = c.output_zero_point;
     let rq = requant_arg(e, multipliers, shifts);
     if kh == 1 && kw == 1 && geometry.stride == [1, 1] && ic % 4 == 0 {
@@ -413,26 +412,16 @@ pub fn conv_s8_fast(
             ic,
             c.input_zero_point,
         );
-        let packed = crate::relayout::pair_words(c.weights, oc, ic);
-        let w = e.constant(DType::I32, &packed);
-        let b = e.constant_i32(&folded);
-        let pixels = geometry.batches * oh * ow;
-        let params = quote!(::kiln::__private::PointwiseS8Params {
-            pixels: #pixels, input_depth: #ic, output_depth: #oc,
-            output_offset: #zo, activation_min: #lo, activation_max: #hi,
-        });
-        return Some(e.call(
-            quote!(pointwise_s8),
-            quote!(PointwiseS8Params),
-            params,
-            &[
-                Arg::Expr(rq),
-                Arg::In(input),
-                Arg::Static(w),
-                Arg::Static(b),
-                Arg::Out(output),
-            ],
-        ));
+        let p = Pointwise {
+            rows: geometry.batches * oh * ow,
+            depth: ic,
+            units: oc,
+            weights: c.weights,
+            folded_bias: &folded,
+            output_zero_point: zo,
+            range: c.range,
+        };
+        return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
     let w = e.constant(DType::I8, c.weights);
     let b = e.constant_i32(c.bias);
@@ -449,6 +438,59 @@ pub fn conv_s8_fast(
             Arg::Out(output),
         ],
     ))
+}
+
+/// A matrix product as `pointwise_s8` computes it: `rows` rows of `depth` int8 inputs times
+/// `units` weight rows (`[units][depth]`), the input zero point already folded into the bias.
+pub struct Pointwise<'a> {
+    /// Input rows (pixels of a 1×1 convolution, batches of a fully connected layer).
+    pub rows: usize,
+    /// Elements per input row.
+    pub depth: usize,
+    /// Output units per row.
+    pub units: usize,
+    /// The int8 weights, `[units][depth]`.
+    pub weights: &'a [u8],
+    /// Bias with `−input_zero_point · Σ weights` folded in.
+    pub folded_bias: &'a [i32],
+    /// Output zero point.
+    pub output_zero_point: i32,
+    /// Quantized activation range.
+    pub range: (i32, i32),
+}
+
+/// The `pointwise_s8` call shared by 1×1 convolutions and FULLY_CONNECTED
+/// (`kiln::kernels::conv_s8_fast`): two rows × two units per pass with SMLAD where the target has
+/// it, weights paired by word here at compile time.
+pub fn emit_pointwise_s8(
+    e: &mut crate::expand::Emitter<'_>,
+    p: &Pointwise<'_>,
+    requant: TokenStream,
+    input: usize,
+    output: usize,
+) -> TokenStream {
+    use crate::expand::Arg;
+    let packed = crate::relayout::pair_words(p.weights, p.units, p.depth);
+    let w = e.constant(DType::I32, &packed);
+    let b = e.constant_i32(p.folded_bias);
+    let (rows, depth, units, zo) = (p.rows, p.depth, p.units, p.output_zero_point);
+    let (lo, hi) = p.range;
+    let params = quote!(::kiln::__private::PointwiseS8Params {
+        pixels: #rows, input_depth: #depth, output_depth: #units,
+        output_offset: #zo, activation_min: #lo, activation_max: #hi,
+    });
+    e.call(
+        quote!(pointwise_s8),
+        quote!(PointwiseS8Params),
+        params,
+        &[
+            Arg::Expr(requant),
+            Arg::In(input),
+            Arg::Static(w),
+            Arg::Static(b),
+            Arg::Out(output),
+        ],
+    )
 }
 
 /// Hand-built graphs for the op modules' tests.

@@ -5,7 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::conv_common::channel_multipliers;
+use super::conv_common::{
+    bias_i32, channel_multipliers, emit_pointwise_s8, requant_arg, Pointwise,
+};
 use super::{expect_dtype, OpImpl};
 use crate::error::Error;
 use crate::expand::{Arg, Emitter};
@@ -276,9 +278,7 @@ impl OpImpl for FullyConnected {
         let (iq, wq, oq) = (q(input), q(weights), q(output));
         let (mult, shift) = fc_multipliers(iq.scale0(), &wq.scale, oq.scale0());
         let (amin, amax) = self.activation.range_quantized(g.tensor(output))?;
-        let m = e.constant_i32(&mult);
-        let s = e.constant_i32(&shift);
-        let rq = quote!(&::kiln::__private::Requant { multiplier: &#m, shift: &#s });
+        let rq = requant_arg(e, &mult, &shift);
         if dt == DType::I16 {
             let params = quote!(::kiln::__private::FullyConnectedS16Params {
                 batches: #batches, input_depth: #depth, output_depth: #units,
@@ -308,49 +308,29 @@ impl OpImpl for FullyConnected {
                 ],
             ));
         }
-        let bias: Vec<i32> = match node.input(2) {
-            Some(b) => g
-                .tensor(b)
-                .data
-                .as_deref()
-                .unwrap_or_default()
-                .chunks_exact(4)
-                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            None => vec![0; units],
-        };
+        let bias = bias_i32(g, node.input(2), units);
         let folded = fold_input_zero_point(&bias, wdata, depth, iq.zero_point0() as i32);
         let out_zp = oq.zero_point0() as i32;
         let params = quote!(::kiln::__private::FullyConnectedS8Params {
             batches: #batches, input_depth: #depth, output_depth: #units,
             output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
         });
-        let bid = e.constant_i32(&folded);
         // Tiny layers stay on the reference kernel, which LLVM inlines with constant dimensions:
         // the sine model's 16-unit layers run in half the instructions that way.
         let large = batches * depth * units >= FC_S8_FAST_MIN_MACS;
         if large && depth % 4 == 0 && bias.len() == units {
-            // The optimized kernel (`kiln::kernels::conv_s8_fast`): two rows × two units per pass
-            // with SMLAD where the target has it, weights paired by word at compile time.
-            let packed = crate::relayout::pair_words(wdata, units, depth);
-            let wid = e.constant(DType::I32, &packed);
-            let params = quote!(::kiln::__private::PointwiseS8Params {
-                pixels: #batches, input_depth: #depth, output_depth: #units,
-                output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
-            });
-            return Ok(e.call(
-                quote!(pointwise_s8),
-                quote!(PointwiseS8Params),
-                params,
-                &[
-                    Arg::Expr(rq),
-                    Arg::In(input),
-                    Arg::Static(wid),
-                    Arg::Static(bid),
-                    Arg::Out(output),
-                ],
-            ));
+            let p = Pointwise {
+                rows: batches,
+                depth,
+                units,
+                weights: wdata,
+                folded_bias: &folded,
+                output_zero_point: out_zp,
+                range: (amin, amax),
+            };
+            return Ok(emit_pointwise_s8(e, &p, rq, input, output));
         }
+        let bid = e.constant_i32(&folded);
         Ok(e.call(
             quote!(fully_connected_s8),
             quote!(FullyConnectedS8Params),
