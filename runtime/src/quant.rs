@@ -42,6 +42,26 @@ pub fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> 
     )
 }
 
+/// The largest accumulator magnitude (exclusive) for which [`requantize_fast`] is exact.
+pub const FAST_ACC_LIMIT: i64 = 1 << 30;
+
+/// [`multiply_by_quantized_multiplier`] plus the output offset, in six single-cycle steps, for
+/// the cases the compiler proves at build time: `|acc| < 2^30` ([`FAST_ACC_LIMIT`]), `shift` in
+/// `-31..=-1` and `multiplier` in `0..2^31`. `k` is `1 + 2 · output_offset`.
+///
+/// With `|acc| < 2^30`, `2·acc` fits and `smmulr(2·acc, m) = ⌊(acc·m + 2^30) / 2^31⌋`, gemmlowp's
+/// rounding doubling high multiply (its nudge-and-truncate equals flooring after adding 2^30).
+/// gemmlowp's `RoundingDivideByPOT(h, e)` rounds half away from zero: `⌊(h + 2^(e−1) − [h<0]) / 2^e⌋`,
+/// which is `⌊(⌊(h − [h<0]) / 2^(e−1)⌋ + 1) / 2⌋`; the offset joins the last step as `2·offset`
+/// (even, so the floor is unchanged). On the DSP targets the last step and the int8 saturation
+/// are one `ssat #8, asr #1`.
+#[inline(always)]
+pub fn requantize_fast(acc: i32, multiplier: i32, shift: i8, k: i32) -> i32 {
+    let h = crate::arch::smmulr(acc.wrapping_shl(1), multiplier);
+    let t = h.wrapping_add(h >> 31) >> ((!shift) as u32 & 31);
+    t.wrapping_add(k) >> 1
+}
+
 /// Multiplies a 64-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
 /// `MultiplyByQuantizedMultiplier(int64_t, int32_t, int)` does (used by 16x8 kernels):
 /// the multiplier is first rounded to 16 bits, then a single rounding shift (ties towards
@@ -62,6 +82,48 @@ pub fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_requantize_matches_reference_inside_its_domain() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let limit = FAST_ACC_LIMIT - 1;
+        let edges = [
+            0,
+            1,
+            -1,
+            limit,
+            -limit,
+            limit / 2,
+            -(limit / 2),
+            1 << 20,
+            -(1 << 20),
+        ];
+        for i in 0..400_000 {
+            let acc = if i % 7 == 0 {
+                edges[next(edges.len() as u64) as usize] as i32
+            } else {
+                let a = next(2 * limit as u64 + 1) as i64 - limit;
+                (a >> next(28)) as i32
+            };
+            let m = match next(8) {
+                0 => 0,
+                1 => i32::MAX,
+                2 => 1 << 30,
+                _ => (1 << 30) + next(1 << 30) as i32,
+            };
+            let shift = -1 - next(31) as i8;
+            let zo = next(256) as i32 - 128;
+            let want = multiply_by_quantized_multiplier(acc, m, shift.into()) + zo;
+            let got = requantize_fast(acc, m, shift, 1 + 2 * zo);
+            assert_eq!(got, want, "acc {acc} m {m} shift {shift} zo {zo}");
+        }
+    }
 
     #[test]
     fn doubling_high_mul_rounds_half_away_from_zero() {

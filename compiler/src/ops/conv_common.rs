@@ -317,8 +317,55 @@ pub fn requant_arg(
     shifts: &[i32],
 ) -> TokenStream {
     let m = e.constant_i32(multipliers);
-    let s = e.constant_i32(shifts);
+    let s: Vec<u8> = shifts
+        .iter()
+        .map(|s| i8::try_from(*s).unwrap_or(0) as u8)
+        .collect();
+    let s = e.constant(DType::I8, &s);
     quote!(&::kiln::__private::Requant { multiplier: &#m, shift: &#s })
+}
+
+/// Whether `kiln::quant::requantize_fast` is exact for every accumulator a layer can produce:
+/// every shift in `-31..=-1`, no negative multiplier, and `|bias| + 256 · Σ|w| < 2^30` for every
+/// channel (inputs plus offset lie in `-255..=255`, and a folded input offset is at most
+/// `128 · Σ|w|` on top of the bias, so this bounds both forms of the accumulator).
+/// `abs_weight_sums[c]` is `Σ|w|` over channel `c`'s weights.
+pub fn fast_requant_ok(
+    bias: &[i32],
+    abs_weight_sums: &[i64],
+    multipliers: &[i32],
+    shifts: &[i32],
+) -> bool {
+    const LIMIT: i64 = 1 << 30;
+    shifts.iter().all(|s| (-31..=-1).contains(s))
+        && multipliers.iter().all(|m| *m >= 0)
+        && bias.len() == abs_weight_sums.len()
+        && bias
+            .iter()
+            .zip(abs_weight_sums)
+            .all(|(b, w)| i64::from(*b).abs() + 256 * w < LIMIT)
+}
+
+/// `Σ|w|` per output channel of int8 weights stored channel-major (`[channels][per_channel]`).
+pub fn abs_sums_channel_major(weights: &[u8], channels: usize) -> Vec<i64> {
+    let per = weights.len() / channels.max(1);
+    (0..channels)
+        .map(|c| {
+            weights[c * per..(c + 1) * per]
+                .iter()
+                .map(|w| i64::from((*w as i8).unsigned_abs()))
+                .sum()
+        })
+        .collect()
+}
+
+/// `Σ|w|` per output channel of int8 weights stored channel-last (`[..][channels]`, depthwise).
+pub fn abs_sums_channel_last(weights: &[u8], channels: usize) -> Vec<i64> {
+    let mut sums = vec![0i64; channels];
+    for (i, w) in weights.iter().enumerate() {
+        sums[i % channels.max(1)] += i64::from((*w as i8).unsigned_abs());
+    }
+    sums
 }
 
 /// The quantized parameter struct of the convolution kernels.
@@ -625,6 +672,29 @@ mod tests {
         let (m, _) = channel_multipliers(a, &[b], 1.0);
         let (want, _) = quantize_multiplier(f64::from(a) * f64::from(b));
         assert_eq!(m, vec![want]);
+    }
+
+    #[test]
+    fn fast_requant_needs_right_shifts_and_small_accumulators() {
+        assert!(fast_requant_ok(
+            &[100, -100],
+            &[10, 20],
+            &[1 << 30, 1 << 30],
+            &[-1, -31]
+        ));
+        assert!(!fast_requant_ok(&[0], &[1], &[1 << 30], &[0]));
+        assert!(!fast_requant_ok(&[0], &[1], &[1 << 30], &[-32]));
+        assert!(!fast_requant_ok(&[0], &[1], &[-1], &[-3]));
+        // |bias| + 256 · Σ|w| must stay below 2^30.
+        assert!(fast_requant_ok(&[(1 << 30) - 257], &[1], &[1 << 30], &[-3]));
+        assert!(!fast_requant_ok(
+            &[(1 << 30) - 256],
+            &[1],
+            &[1 << 30],
+            &[-3]
+        ));
+        assert_eq!(abs_sums_channel_major(&[1, 0xFF, 0x80, 2], 2), vec![2, 130]);
+        assert_eq!(abs_sums_channel_last(&[1, 0xFF, 0x80, 2], 2), vec![129, 3]);
     }
 
     #[test]

@@ -85,6 +85,17 @@ pub fn pkhtb(hi: u32, lo: u32) -> u32 {
     r
 }
 
+/// `(a · b + 2^31) >> 32`: the high word of the 64-bit product, rounded.
+#[inline(always)]
+pub fn smmulr(a: i32, b: i32) -> i32 {
+    let r: i32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        asm!("smmulr {r}, {a}, {b}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack, preserves_flags))
+    };
+    r
+}
+
 /// `acc + lo(a)·lo(b)` on signed 16-bit lanes, wrapping.
 #[inline(always)]
 pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {

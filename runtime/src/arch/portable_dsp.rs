@@ -41,6 +41,12 @@ pub fn sxtab16_ror8(a: u32, x: u32) -> u32 {
     sxtab16(a, x.rotate_right(8))
 }
 
+/// `(a · b + 2^31) >> 32`: the high word of the 64-bit product, rounded.
+#[inline(always)]
+pub fn smmulr(a: i32, b: i32) -> i32 {
+    ((i64::from(a) * i64::from(b) + (1 << 31)) >> 32) as i32
+}
+
 /// `acc + lo(a)·lo(b) + hi(a)·hi(b)` on signed 16-bit lanes, wrapping.
 #[inline(always)]
 pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {

@@ -1006,7 +1006,7 @@ mod tests {
             let mult: Vec<i32> = (0..od)
                 .map(|_| (1 << 30) + r.next(1 << 30) as i32)
                 .collect();
-            let shift: Vec<i32> = (0..od).map(|_| -(r.next(10) as i32)).collect();
+            let shift: Vec<i8> = (0..od).map(|_| -(r.next(10) as i8)).collect();
             let rq = Requant {
                 multiplier: &mult,
                 shift: &shift,
@@ -1047,8 +1047,9 @@ mod tests {
                                 }
                             }
                             acc += bias[oc];
-                            let v = multiply_by_quantized_multiplier(acc, mult[oc], shift[oc])
-                                + output_offset;
+                            let v =
+                                multiply_by_quantized_multiplier(acc, mult[oc], shift[oc].into())
+                                    + output_offset;
                             want[((b * oh + oy) * ow + ox) * od + oc] = v.clamp(-100, 120) as i8;
                         }
                     }
@@ -1071,7 +1072,7 @@ mod tests {
             let dmult: Vec<i32> = (0..dod)
                 .map(|_| (1 << 30) + r.next(1 << 30) as i32)
                 .collect();
-            let dshift: Vec<i32> = (0..dod).map(|_| -(r.next(8) as i32)).collect();
+            let dshift: Vec<i8> = (0..dod).map(|_| -(r.next(8) as i8)).collect();
             let rq = Requant {
                 multiplier: &dmult,
                 shift: &dshift,
@@ -1099,9 +1100,11 @@ mod tests {
                                     }
                                 }
                                 acc += dbias[oc];
-                                let v =
-                                    multiply_by_quantized_multiplier(acc, dmult[oc], dshift[oc])
-                                        + output_offset;
+                                let v = multiply_by_quantized_multiplier(
+                                    acc,
+                                    dmult[oc],
+                                    dshift[oc].into(),
+                                ) + output_offset;
                                 want[((b * oh + oy) * ow + ox) * dod + oc] =
                                     v.clamp(-100, 120) as i8;
                             }

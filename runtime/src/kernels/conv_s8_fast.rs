@@ -96,7 +96,7 @@ fn channels<const N: usize>(rq: &Requant<'_>, c: usize) -> ([i32; N], [i32; N]) 
         rq.multiplier.get(c..).and_then(|v| v.first_chunk::<N>()),
         rq.shift.get(c..).and_then(|v| v.first_chunk::<N>()),
     ) {
-        (Some(m), Some(s)) => (*m, *s),
+        (Some(m), Some(s)) => (*m, s.map(i32::from)),
         _ => ([0; N], [0; N]),
     }
 }
@@ -539,12 +539,12 @@ mod tests {
             (0..n).map(|_| self.next(256) as u8 as i8).collect()
         }
         /// Per-channel (or one) multipliers and shifts, some left shifts.
-        fn requant(&mut self, n: usize) -> (Vec<i32>, Vec<i32>) {
+        fn requant(&mut self, n: usize) -> (Vec<i32>, Vec<i8>) {
             let n = if self.next(3) == 0 { 1 } else { n };
             let m = (0..n)
                 .map(|_| (1 << 30) + self.next(1 << 30) as i32)
                 .collect();
-            let s = (0..n).map(|_| 2 - self.next(12) as i32).collect();
+            let s = (0..n).map(|_| 2 - self.next(12) as i8).collect();
             (m, s)
         }
     }

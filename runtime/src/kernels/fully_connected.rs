@@ -81,8 +81,8 @@ pub struct FullyConnectedS8Params {
 pub struct Requant<'a> {
     /// Q0.31 significands.
     pub multiplier: &'a [i32],
-    /// Power-of-two exponents.
-    pub shift: &'a [i32],
+    /// Power-of-two exponents (TFLite's are in `-31..=30`).
+    pub shift: &'a [i8],
 }
 
 impl Requant<'_> {
@@ -92,7 +92,7 @@ impl Requant<'_> {
         let i = if self.multiplier.len() == 1 { 0 } else { c };
         (
             self.multiplier.get(i).copied().unwrap_or(0),
-            self.shift.get(i).copied().unwrap_or(0),
+            self.shift.get(i).copied().map_or(0, i32::from),
         )
     }
 }
