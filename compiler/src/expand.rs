@@ -38,6 +38,9 @@ pub enum Arg {
     Static(Ident),
     /// Any expression.
     Expr(TokenStream),
+    /// `&mut [u8]` scratch space of this many bytes from a part of the arena that no live buffer
+    /// uses during the operator (see [`Plan::free_gap`]); an empty slice when there is none.
+    Scratch(usize),
 }
 
 /// Collects the statics of the generated code and turns kernel calls into statements.
@@ -46,6 +49,7 @@ pub struct Emitter<'a> {
     plan: &'a Plan,
     statics: Vec<TokenStream>,
     node: usize,
+    step: usize,
     next: usize,
     weight_bytes: usize,
     node_weight_bytes: usize,
@@ -108,6 +112,7 @@ impl<'a> Emitter<'a> {
     ) -> TokenStream {
         let mut ranges = Vec::new();
         let mut out_range = quote!((0, 0));
+        let mut scratch_range = None;
         let mut exprs = Vec::new();
         for a in args {
             exprs.push(match a {
@@ -136,9 +141,25 @@ impl<'a> Emitter<'a> {
                 }
                 Arg::Static(id) => quote!(&#id),
                 Arg::Expr(e) => e.clone(),
+                Arg::Scratch(bytes) => match self.plan.free_gap(self.step, *bytes) {
+                    Some(o) => {
+                        scratch_range = Some(quote!((#o, #bytes)));
+                        quote!(scratch)
+                    }
+                    None => quote!(&mut []),
+                },
             });
         }
         let names: Vec<Ident> = (0..ranges.len()).map(|k| format_ident!("i{}", k)).collect();
+        if let Some(scratch) = scratch_range {
+            return quote! {
+                {
+                    const P: ::kiln::__private::#params_ty = #params;
+                    let ([#(#names),*], out, scratch) = ::kiln::__private::split_scratch(&mut *arena, [#(#ranges),*], #out_range, #scratch);
+                    ::kiln::__private::#kernel(&P, #(#exprs),*);
+                }
+            };
+        }
         quote! {
             {
                 const P: ::kiln::__private::#params_ty = #params;
@@ -218,6 +239,7 @@ pub fn expand_with_stats(
         plan,
         statics: Vec::new(),
         node: 0,
+        step: 0,
         next: 0,
         weight_bytes: 0,
         node_weight_bytes: 0,
@@ -226,12 +248,12 @@ pub fn expand_with_stats(
     let mut blocks = Vec::new();
     let mut macs = 0u64;
     let mut weight_bytes_by_op = Vec::new();
-    for node in &g.nodes {
+    for (step, node) in g.nodes.iter().enumerate() {
         macs += node.op.macs(g, node);
         if node.op.is_alias() {
             continue;
         }
-        (e.node, e.next, e.node_weight_bytes) = (node.index, 0, 0);
+        (e.node, e.step, e.next, e.node_weight_bytes) = (node.index, step, 0, 0);
         if let Some(b) = c.take(node.op.emit(g, node, &mut e)) {
             blocks.push(b);
         }

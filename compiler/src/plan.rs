@@ -83,6 +83,35 @@ impl Plan {
         best
     }
 
+    /// The lowest arena offset (aligned to [`ALIGN`]) of `bytes` free bytes while the operator
+    /// at `step` runs: no buffer live at that step overlaps them, and they lie inside the arena
+    /// as planned (kernel scratch space never grows the arena). `None` when no gap is that big.
+    pub fn free_gap(&self, step: usize, bytes: usize) -> Option<usize> {
+        if bytes == 0 {
+            return None;
+        }
+        let mut busy: Vec<(usize, usize)> = self
+            .buffers()
+            .filter(|&t| {
+                matches!(self.lifetimes.get(t).copied().flatten(), Some((a, b)) if a <= step && step <= b)
+            })
+            .filter_map(|t| self.regions.get(t).copied().flatten())
+            .collect();
+        busy.sort_unstable();
+        let mut cursor = 0usize;
+        for (o, s) in busy
+            .into_iter()
+            .chain(std::iter::once((self.arena_bytes, 0)))
+        {
+            let start = align_up(cursor, ALIGN);
+            if start + bytes <= o {
+                return Some(start);
+            }
+            cursor = cursor.max(o + s);
+        }
+        None
+    }
+
     /// Arena bytes of tensor `t` (0 when it has none).
     pub fn size(&self, t: usize) -> usize {
         self.regions.get(t).copied().flatten().map_or(0, |r| r.1)

@@ -157,6 +157,60 @@ pub fn split<const K: usize>(
     (ins, out)
 }
 
+/// [`split`] with a second writable range, the kernel's scratch space: a part of the arena that
+/// the memory plan leaves free while the operator runs. Every input range must lie entirely
+/// outside both writable ranges, which must not overlap; otherwise the ranges concerned are
+/// returned empty (the memory plan never produces them).
+#[inline(always)]
+pub fn split_scratch<const K: usize>(
+    arena: &mut [u8],
+    inputs: [(usize, usize); K],
+    output: (usize, usize),
+    scratch: (usize, usize),
+) -> ([&[u8]; K], &mut [u8], &mut [u8]) {
+    let scratch_first = scratch.0 < output.0;
+    let (lo, hi) = if scratch_first {
+        (scratch, output)
+    } else {
+        (output, scratch)
+    };
+    let (lo_end, hi_end) = (lo.0.saturating_add(lo.1), hi.0.saturating_add(hi.1));
+    let Some((p0, rest)) = arena.split_at_mut_checked(lo.0) else {
+        return ([&[]; K], &mut [], &mut []);
+    };
+    let Some((a, rest)) = rest.split_at_mut_checked(lo.1) else {
+        return ([&[]; K], &mut [], &mut []);
+    };
+    let Some((p1, rest)) =
+        hi.0.checked_sub(lo_end)
+            .and_then(|gap| rest.split_at_mut_checked(gap))
+    else {
+        return ([&[]; K], &mut [], &mut []);
+    };
+    let Some((b, p2)) = rest.split_at_mut_checked(hi.1) else {
+        return ([&[]; K], &mut [], &mut []);
+    };
+    let (p0, p1, p2): (&[u8], &[u8], &[u8]) = (p0, p1, p2);
+    let ins = inputs.map(|(off, len)| {
+        let end = off.saturating_add(len);
+        let part = if end <= lo.0 {
+            p0.get(off..end)
+        } else if off >= lo_end && end <= hi.0 {
+            p1.get(off - lo_end..end - lo_end)
+        } else if off >= hi_end {
+            p2.get(off - hi_end..end - hi_end)
+        } else {
+            None
+        };
+        part.unwrap_or(&[])
+    });
+    if scratch_first {
+        (ins, b, a)
+    } else {
+        (ins, a, b)
+    }
+}
+
 /// Views `bytes` as a slice of `T` (empty if the range is misaligned or not a whole number of
 /// elements, which the memory plan rules out).
 #[inline(always)]
@@ -276,6 +330,26 @@ mod tests {
         assert_eq!(out.len(), 16);
         out[0] = 99;
         assert_eq!(a[8], 99);
+    }
+
+    #[test]
+    fn split_scratch_hands_out_disjoint_ranges_either_order() {
+        let mut a = [0u8; 40];
+        for (i, b) in a.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        // Input before, between and after the output (8..16) and the scratch (20..28).
+        let ([x, y, z], out, scratch) =
+            split_scratch(&mut a, [(0, 4), (16, 4), (28, 12)], (8, 8), (20, 8));
+        assert_eq!((x, y, z[0]), (&[0, 1, 2, 3][..], &[16, 17, 18, 19][..], 28));
+        assert_eq!((out[0], scratch[0]), (8, 20));
+        out[1] = 99;
+        scratch[1] = 98;
+        assert_eq!((a[9], a[21]), (99, 98));
+        // Scratch below the output; an input overlapping the scratch comes back empty.
+        let ([x, y], out, scratch) = split_scratch(&mut a, [(2, 4), (32, 4)], (30, 2), (0, 4));
+        assert!(x.is_empty());
+        assert_eq!((y, out.len(), scratch[0]), (&[32, 33, 34, 35][..], 2, 0));
     }
 
     #[test]

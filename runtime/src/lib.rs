@@ -39,8 +39,8 @@ pub use kiln_macros::include_model;
 pub mod __private {
     pub use crate::arena::{
         arena_in, arena_prefix, bytes_to_f32, bytes_to_i16, bytes_to_i32, bytes_to_i64,
-        bytes_to_i8, bytes_to_u8, cast, cast_mut, input, output, split, view, view_mut, word_bytes,
-        word_bytes_mut, word_input, word_output, Arena,
+        bytes_to_i8, bytes_to_u8, cast, cast_mut, input, output, split, split_scratch, view,
+        view_mut, word_bytes, word_bytes_mut, word_input, word_output, Arena,
     };
     pub use crate::kernels::*;
 }

@@ -459,6 +459,7 @@ pub fn conv_s8_fast(
             ic,
             c.input_zero_point,
         );
+        let sums = abs_sums_channel_major(c.weights, oc);
         let p = Pointwise {
             rows: geometry.batches * oh * ow,
             depth: ic,
@@ -467,6 +468,7 @@ pub fn conv_s8_fast(
             folded_bias: &folded,
             output_zero_point: zo,
             range: c.range,
+            fast_requant: fast_requant_ok(c.bias, &sums, multipliers, shifts),
         };
         return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
@@ -504,6 +506,8 @@ pub struct Pointwise<'a> {
     pub output_zero_point: i32,
     /// Quantized activation range.
     pub range: (i32, i32),
+    /// Whether [`fast_requant_ok`] holds for the layer.
+    pub fast_requant: bool,
 }
 
 /// The `pointwise_s8` call shared by 1×1 convolutions and FULLY_CONNECTED
@@ -522,10 +526,13 @@ pub fn emit_pointwise_s8(
     let b = e.constant_i32(p.folded_bias);
     let (rows, depth, units, zo) = (p.rows, p.depth, p.units, p.output_zero_point);
     let (lo, hi) = p.range;
+    let fast = p.fast_requant;
     let params = quote!(::kiln::__private::PointwiseS8Params {
         pixels: #rows, input_depth: #depth, output_depth: #units,
-        output_offset: #zo, activation_min: #lo, activation_max: #hi,
+        output_offset: #zo, activation_min: #lo, activation_max: #hi, fast_requant: #fast,
     });
+    // Two pixels widened to 16-bit lanes: four words per four inputs.
+    let scratch = if fast { 4 * depth } else { 0 };
     e.call(
         quote!(pointwise_s8),
         quote!(PointwiseS8Params),
@@ -536,6 +543,7 @@ pub fn emit_pointwise_s8(
             Arg::Static(w),
             Arg::Static(b),
             Arg::Out(output),
+            Arg::Scratch(scratch),
         ],
     )
 }

@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    bias_i32, channel_multipliers, emit_pointwise_s8, requant_arg, Pointwise,
+    abs_sums_channel_major, bias_i32, channel_multipliers, emit_pointwise_s8, fast_requant_ok,
+    requant_arg, Pointwise,
 };
 use super::{expect_dtype, OpImpl};
 use crate::error::Error;
@@ -327,6 +328,12 @@ impl OpImpl for FullyConnected {
                 folded_bias: &folded,
                 output_zero_point: out_zp,
                 range: (amin, amax),
+                fast_requant: fast_requant_ok(
+                    &bias,
+                    &abs_sums_channel_major(wdata, units),
+                    &mult,
+                    &shift,
+                ),
             };
             return Ok(emit_pointwise_s8(e, &p, rq, input, output));
         }

@@ -118,6 +118,63 @@ pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
+/// Dot products of two pixels × two channels over `words` steps of four int8 inputs:
+/// `acc[2·p + c] += Σ_k smlad(x[4k + 2p], w[2k + c]' even lanes) + smlad(x[4k + 2p + 1], odd)`,
+/// where `x` holds the inputs already widened (per step: pixel 0's `sxtb16` and `sxtb16_ror8`
+/// words, then pixel 1's) and `w` two raw weight words per step (channel 0's, channel 1's),
+/// widened here. Returns `acc` unchanged when `words` is 0 or a slice is too short.
+///
+/// Sixteen instructions per sixteen products: two `ldrd` of inputs, one of weights, four
+/// `sxtb16`, eight `smlad`, and the loop. Thirteen registers: `r7` (the frame pointer, which
+/// inline asm may not name) is saved and restored around the loop and holds the counter.
+#[inline(always)]
+pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
+    if words == 0 || x.len() / 4 < words || w.len() / 2 < words {
+        return acc;
+    }
+    let [mut a00, mut a01, mut a10, mut a11] = acc;
+    // SAFETY: `words ≥ 1` steps read `4·words` words of `x` and `2·words` of `w`, both checked
+    // above; `r7` is pushed and popped, leaving it and `sp` as they were; clobbers are declared.
+    unsafe {
+        asm!(
+            "push {{r7}}",
+            "mov r7, {w1}",
+            "2:",
+            "ldrd {w0}, {w1}, [{wp}], #8",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "sxtb16 {we0}, {w0}",
+            "sxtb16 {w0}, {w0}, ror #8",
+            "sxtb16 {we1}, {w1}",
+            "sxtb16 {w1}, {w1}, ror #8",
+            "smlad {a00}, {xe}, {we0}, {a00}",
+            "smlad {a00}, {xo}, {w0}, {a00}",
+            "smlad {a01}, {xe}, {we1}, {a01}",
+            "smlad {a01}, {xo}, {w1}, {a01}",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "smlad {a10}, {xe}, {we0}, {a10}",
+            "smlad {a10}, {xo}, {w0}, {a10}",
+            "smlad {a11}, {xe}, {we1}, {a11}",
+            "smlad {a11}, {xo}, {w1}, {a11}",
+            "subs r7, r7, #1",
+            "bne 2b",
+            "pop {{r7}}",
+            xp = inout(reg) x.as_ptr() => _,
+            wp = inout(reg) w.as_ptr() => _,
+            w0 = out(reg) _,
+            w1 = inout(reg) words => _,
+            we0 = out(reg) _,
+            we1 = out(reg) _,
+            xe = out(reg) _,
+            xo = out(reg) _,
+            a00 = inout(reg) a00,
+            a01 = inout(reg) a01,
+            a10 = inout(reg) a10,
+            a11 = inout(reg) a11,
+        );
+    }
+    [a00, a01, a10, a11]
+}
+
 /// Depthwise window sums (see [`super::Window`]), four channels at a time: for every set `k` of
 /// four channels, over the taps in row-major order, `acc[j] += (x[j] + offset) · w[j]` from zero
 /// with wrapping adds, then `emit(k, acc)`. `off` holds the input offset in both lanes. Emits

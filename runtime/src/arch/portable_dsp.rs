@@ -157,3 +157,24 @@ pub fn conv_rows_2x1(
         emit(c, [a0, a1]);
     }
 }
+
+/// Dot products of two pixels × two channels over `words` steps of four int8 inputs, as
+/// `arm_dsp::dot_2x2`: `x` holds per step pixel 0's `sxtb16` and `sxtb16_ror8` words then pixel
+/// 1's, `w` channel 0's and channel 1's raw weight words. Returns `acc` unchanged when `words`
+/// is 0 or a slice is too short.
+#[inline(always)]
+pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
+    if words == 0 || x.len() / 4 < words || w.len() / 2 < words {
+        return acc;
+    }
+    let [mut a00, mut a01, mut a10, mut a11] = acc;
+    for (x, w) in x.chunks_exact(4).zip(w.chunks_exact(2)).take(words) {
+        let (we0, wo0) = (sxtb16(w[0]), sxtb16_ror8(w[0]));
+        let (we1, wo1) = (sxtb16(w[1]), sxtb16_ror8(w[1]));
+        a00 = smlad(x[1], wo0, smlad(x[0], we0, a00));
+        a01 = smlad(x[1], wo1, smlad(x[0], we1, a01));
+        a10 = smlad(x[3], wo0, smlad(x[2], we0, a10));
+        a11 = smlad(x[3], wo1, smlad(x[2], we1, a11));
+    }
+    [a00, a01, a10, a11]
+}

@@ -28,7 +28,10 @@
 
 use super::conv::ConvQuantParams;
 use super::fully_connected::Requant;
-use crate::arch::{conv_rows_2x1, dw_window_x4, smlad, sxtb16, sxtb16_ror8, RowWindow, Window};
+use crate::arch::{
+    conv_rows_2x1, dot_2x2, dw_window_x4, smlad, sxtb16, sxtb16_ror8, RowWindow, Window,
+};
+use crate::quant::requantize_fast;
 
 /// Parameters of [`pointwise_s8`].
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +49,9 @@ pub struct PointwiseS8Params {
     pub activation_min: i32,
     /// Upper clamp (quantized) of the fused activation.
     pub activation_max: i32,
+    /// Whether the compiler proved [`crate::quant::requantize_fast`] exact for this layer
+    /// (`|accumulator| < 2^30`, every shift in `-31..=-1`).
+    pub fast_requant: bool,
 }
 
 /// TFLM's `MultiplyByQuantizedMultiplier` (32-bit), equal to
@@ -170,7 +176,16 @@ pub fn pointwise_s8(
     weights: &[i32],
     bias: &[i32],
     output: &mut [i8],
+    scratch: &mut [u8],
 ) {
+    if p.fast_requant {
+        if let Ok(words) = bytemuck::try_cast_slice_mut::<u8, u32>(scratch) {
+            if words.len() >= p.input_depth {
+                pointwise_widened(p, rq, input, weights, bias, output, words);
+                return;
+            }
+        }
+    }
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
     let words = d / 4;
     if words == 0
@@ -273,6 +288,126 @@ pub fn pointwise_s8(
             }
             if let Some(o) = out1_last.last_mut() {
                 *o = finish(a1, m, s, zo, lo, hi);
+            }
+        }
+        px += 2;
+    }
+}
+
+/// Multiplier and shift (as stored, `i8`) of channels `c` and `c + 1`.
+#[inline(always)]
+fn channel_pair(rq: &Requant<'_>, c: usize) -> ([i32; 2], [i8; 2]) {
+    let i = if rq.multiplier.len() == 1 { 0 } else { c };
+    let j = if rq.multiplier.len() == 1 { 0 } else { c + 1 };
+    let m = |k: usize| rq.multiplier.get(k).copied().unwrap_or(0);
+    let s = |k: usize| rq.shift.get(k).copied().unwrap_or(-1);
+    ([m(i), m(j)], [s(i), s(j)])
+}
+
+/// The fast form of [`pointwise_s8`]: every pair of pixels is widened once into `scratch`
+/// (per four inputs: pixel 0's `sxtb16` and `sxtb16_ror8` words, then pixel 1's), so that each
+/// pass of [`dot_2x2`] over two channels only loads, widens weights and multiplies; outputs are
+/// requantized with [`requantize_fast`]. `scratch` holds at least `input_depth` words; the last
+/// odd pixel is paired with itself.
+fn pointwise_widened(
+    p: &PointwiseS8Params,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i32],
+    bias: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u32],
+) {
+    let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
+    let words = d / 4;
+    if words == 0
+        || d % 4 != 0
+        || od == 0
+        || input.len() < n * d
+        || output.len() < n * od
+        || bias.len() < od
+        || weights.len() < od * words
+    {
+        return;
+    }
+    let Some(scratch) = scratch.get_mut(..4 * words) else {
+        return;
+    };
+    let (lo, hi, k) = (p.activation_min, p.activation_max, 1 + 2 * p.output_offset);
+    let finish = |acc: i32, m: i32, s: i8| requantize_fast(acc, m, s, k).max(lo).min(hi) as i8;
+    let x = bytes(input);
+    let wpairs: &[u32] = bytemuck::cast_slice(weights);
+    let pairs = od / 2;
+    let mut px = 0;
+    while px < n {
+        let two = px + 1 < n;
+        let Some(x0) = x.get(px * d..(px + 1) * d) else {
+            return;
+        };
+        let x1 = if two {
+            match x.get((px + 1) * d..(px + 2) * d) {
+                Some(x1) => x1,
+                None => return,
+            }
+        } else {
+            x0
+        };
+        for ((s, a), b) in scratch
+            .chunks_exact_mut(4)
+            .zip(x0.as_chunks::<4>().0)
+            .zip(x1.as_chunks::<4>().0)
+        {
+            let (a, b) = (word(a), word(b));
+            s[0] = sxtb16(a);
+            s[1] = sxtb16_ror8(a);
+            s[2] = sxtb16(b);
+            s[3] = sxtb16_ror8(b);
+        }
+        let Some(out) = output.get_mut(px * od..) else {
+            return;
+        };
+        let (out0, out1) = out.split_at_mut(od.min(out.len()));
+        for c in 0..pairs {
+            let (Some(w), Some(b)) = (
+                wpairs.get(2 * c * words..2 * (c + 1) * words),
+                bias.get(2 * c..2 * c + 2),
+            ) else {
+                return;
+            };
+            let [a00, a01, a10, a11] = dot_2x2(scratch, w, words, [b[0], b[1], b[0], b[1]]);
+            let ([m0, m1], [s0, s1]) = channel_pair(rq, 2 * c);
+            if let Some(o) = out0.get_mut(2 * c..2 * c + 2) {
+                o[0] = finish(a00, m0, s0);
+                o[1] = finish(a01, m1, s1);
+            }
+            if two {
+                if let Some(o) = out1.get_mut(2 * c..2 * c + 2) {
+                    o[0] = finish(a10, m0, s0);
+                    o[1] = finish(a11, m1, s1);
+                }
+            }
+        }
+        if od % 2 == 1 {
+            // The last channel alone: its weights are one word per step; pair it with itself.
+            let c = od - 1;
+            let Some(w) = wpairs.get(2 * pairs * words..(2 * pairs + 1) * words) else {
+                return;
+            };
+            let b = bias.get(c).copied().unwrap_or(0);
+            let (mut a0, mut a1) = (b, b);
+            for (xs, w) in scratch.chunks_exact(4).zip(w) {
+                let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
+                a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
+                a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
+            }
+            let ([m, _], [s, _]) = channel_pair(rq, c);
+            if let Some(o) = out0.get_mut(c) {
+                *o = finish(a0, m, s);
+            }
+            if two {
+                if let Some(o) = out1.get_mut(c) {
+                    *o = finish(a1, m, s);
+                }
             }
         }
         px += 2;
@@ -619,10 +754,66 @@ mod tests {
                 output_offset: zo,
                 activation_min: lo,
                 activation_max: hi,
+                fast_requant: false,
             };
             let packed = pointwise_weights(&weights, od, d);
             let mut got = vec![0i8; pixels * od];
-            pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got);
+            pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got, &mut []);
+            assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
+        }
+    }
+
+    #[test]
+    fn widened_pointwise_matches_fully_connected_reference() {
+        let mut r = Lcg(23);
+        for i in 0..400 {
+            let pixels = 1 + r.next(7);
+            let d = 4 * (1 + r.next(16));
+            let od = 1 + r.next(11);
+            let input = r.i8s(pixels * d);
+            let weights = r.i8s(od * d);
+            let bias: Vec<i32> = (0..od).map(|_| r.next(400000) as i32 - 200000).collect();
+            // The fast domain: right shifts only (accumulators stay far below 2^30 here).
+            let n = if r.next(3) == 0 { 1 } else { od };
+            let m: Vec<i32> = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
+            let s: Vec<i8> = (0..n).map(|_| -1 - r.next(20) as i8).collect();
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
+            let hi = 127 - r.next(50) as i32;
+            let fp = FullyConnectedS8Params {
+                batches: pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let mut want = vec![0i8; pixels * od];
+            fully_connected_s8(&fp, &rq, &input, &weights, &bias, &mut want);
+            let p = PointwiseS8Params {
+                pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+                fast_requant: true,
+            };
+            let packed = pointwise_weights(&weights, od, d);
+            // Enough scratch (sometimes more, at an odd word offset of a bigger buffer), or
+            // none: the kernel falls back to its in-register form.
+            let mut buf = vec![0u32; d + 3];
+            let skip = if i % 4 == 0 { 0 } else { r.next(4) };
+            let scratch: &mut [u8] = if i % 5 == 0 {
+                &mut []
+            } else {
+                bytemuck::cast_slice_mut(&mut buf[skip..skip + d])
+            };
+            let mut got = vec![0i8; pixels * od];
+            pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got, scratch);
             assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
         }
     }
