@@ -279,8 +279,8 @@ impl OpImpl for FullyConnected {
         let (iq, wq, oq) = (q(input), q(weights), q(output));
         let (mult, shift) = fc_multipliers(iq.scale0(), &wq.scale, oq.scale0());
         let (amin, amax) = self.activation.range_quantized(g.tensor(output))?;
-        let rq = requant_arg(e, &mult, &shift);
         if dt == DType::I16 {
+            let rq = requant_arg(e, &mult, &shift);
             let params = quote!(::kiln::__private::FullyConnectedS16Params {
                 batches: #batches, input_depth: #depth, output_depth: #units,
                 activation_min: #amin, activation_max: #amax,
@@ -335,8 +335,15 @@ impl OpImpl for FullyConnected {
                     &shift,
                 ),
             };
+            // The fast kernel reads one multiplier and shift per unit.
+            let rq = if p.fast_requant && mult.len() == 1 {
+                requant_arg(e, &vec![mult[0]; units], &vec![shift[0]; units])
+            } else {
+                requant_arg(e, &mult, &shift)
+            };
             return Ok(emit_pointwise_s8(e, &p, rq, input, output));
         }
+        let rq = requant_arg(e, &mult, &shift);
         let bid = e.constant_i32(&folded);
         Ok(e.call(
             quote!(fully_connected_s8),

@@ -175,6 +175,199 @@ pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
     [a00, a01, a10, a11]
 }
 
+/// The state of [`pointwise_pairs`]'s loop over channel pairs; the asm reads and updates it by
+/// fixed offsets (hence `repr(C)` and word-sized fields).
+#[repr(C)]
+struct PointwiseRow {
+    pairs: usize,
+    bias: *const i32,
+    multiplier: *const i32,
+    shift: *const u8,
+    out: *mut i8,
+    out1: usize,
+    k: i32,
+    lo: i32,
+    hi: i32,
+    scratch: *const u32,
+    words: usize,
+    clamp: usize,
+}
+
+/// Every output channel pair of one pixel pair of a 1×1 convolution (see
+/// [`super::PointwisePairs`]): weights `[pair][words][2]` raw words, `scratch` the pixel pair
+/// widened (per step: pixel 0's `sxtb16`, `sxtb16_ror8` words, then pixel 1's), `shift` the
+/// TFLite shifts (`-31..=-1` as bytes; the asm shifts right by `e − 1`, the low byte of
+/// `!shift`). Per pair: the [`dot_2x2`] loop from the biases, then for
+/// each of the four sums `requantize_fast` (`lsl`, `smmulr`, `add …, asr #31`, `asr` by `e − 1`,
+/// `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than int8's, the stores.
+/// Does nothing if a slice is too short or there is nothing to do.
+pub fn pointwise_pairs(
+    p: &super::PointwisePairs,
+    scratch: &[u32],
+    weights: &[u32],
+    bias: &[i32],
+    multiplier: &[i32],
+    shift: &[u8],
+    out: &mut [i8],
+) {
+    if p.pairs == 0
+        || p.words == 0
+        || !p.fits(
+            scratch.len(),
+            weights.len(),
+            bias.len(),
+            multiplier.len(),
+            shift.len(),
+            out.len(),
+        )
+    {
+        return;
+    }
+    let mut state = PointwiseRow {
+        pairs: p.pairs,
+        bias: bias.as_ptr(),
+        multiplier: multiplier.as_ptr(),
+        shift: shift.as_ptr(),
+        out: out.as_mut_ptr(),
+        out1: p.out1,
+        k: p.k,
+        lo: p.lo,
+        hi: p.hi,
+        scratch: scratch.as_ptr(),
+        words: p.words,
+        clamp: usize::from(p.lo > -128 || p.hi < 127),
+    };
+    let (row, weights) = (&mut state, weights.as_ptr());
+    // SAFETY: `fits` checked every read and write against the slices; the asm reads and
+    // updates `state` through its pointer (a live exclusive borrow), saves and restores `r7`
+    // (which inline asm may not name) and leaves `sp` as it was; every clobbered register is
+    // declared.
+    unsafe {
+        asm!(
+            "push {{r7}}",
+            // A channel pair: sums start at the bias.
+            "2:",
+            "ldr {xp}, [{prm}, #4]",
+            "ldrd {a00}, {a01}, [{xp}], #8",
+            "str {xp}, [{prm}, #4]",
+            "mov {a10}, {a00}",
+            "mov {a11}, {a01}",
+            "ldr {xp}, [{prm}, #36]",
+            "ldr r7, [{prm}, #40]",
+            "3:",
+            "ldrd {w0}, {w1}, [{wp}], #8",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "sxtb16 {we0}, {w0}",
+            "sxtb16 {w0}, {w0}, ror #8",
+            "sxtb16 {we1}, {w1}",
+            "sxtb16 {w1}, {w1}, ror #8",
+            "smlad {a00}, {xe}, {we0}, {a00}",
+            "smlad {a00}, {xo}, {w0}, {a00}",
+            "smlad {a01}, {xe}, {we1}, {a01}",
+            "smlad {a01}, {xo}, {w1}, {a01}",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "smlad {a10}, {xe}, {we0}, {a10}",
+            "smlad {a10}, {xo}, {w0}, {a10}",
+            "smlad {a11}, {xe}, {we1}, {a11}",
+            "smlad {a11}, {xo}, {w1}, {a11}",
+            "subs r7, r7, #1",
+            "bne 3b",
+            // Requantize: w0, w1 = multipliers; we0, we1 = e − 1; r7 = k.
+            "ldr {xp}, [{prm}, #8]",
+            "ldrd {w0}, {w1}, [{xp}], #8",
+            "str {xp}, [{prm}, #8]",
+            "ldr {xp}, [{prm}, #12]",
+            "ldrb {we1}, [{xp}, #1]",
+            "ldrb {we0}, [{xp}], #2",
+            "str {xp}, [{prm}, #12]",
+            "mvn {we0}, {we0}",
+            "mvn {we1}, {we1}",
+            "ldr r7, [{prm}, #24]",
+            "lsl {a00}, {a00}, #1",
+            "smmulr {a00}, {a00}, {w0}",
+            "add {a00}, {a00}, {a00}, asr #31",
+            "asr {a00}, {a00}, {we0}",
+            "add {a00}, {a00}, r7",
+            "ssat {a00}, #8, {a00}, asr #1",
+            "lsl {a01}, {a01}, #1",
+            "smmulr {a01}, {a01}, {w1}",
+            "add {a01}, {a01}, {a01}, asr #31",
+            "asr {a01}, {a01}, {we1}",
+            "add {a01}, {a01}, r7",
+            "ssat {a01}, #8, {a01}, asr #1",
+            "lsl {a10}, {a10}, #1",
+            "smmulr {a10}, {a10}, {w0}",
+            "add {a10}, {a10}, {a10}, asr #31",
+            "asr {a10}, {a10}, {we0}",
+            "add {a10}, {a10}, r7",
+            "ssat {a10}, #8, {a10}, asr #1",
+            "lsl {a11}, {a11}, #1",
+            "smmulr {a11}, {a11}, {w1}",
+            "add {a11}, {a11}, {a11}, asr #31",
+            "asr {a11}, {a11}, {we1}",
+            "add {a11}, {a11}, r7",
+            "ssat {a11}, #8, {a11}, asr #1",
+            // The activation range, when narrower than int8's.
+            "ldr r7, [{prm}, #44]",
+            "cbz r7, 4f",
+            "ldrd {xe}, {xo}, [{prm}, #28]",
+            "cmp {a00}, {xe}",
+            "it lt",
+            "movlt {a00}, {xe}",
+            "cmp {a00}, {xo}",
+            "it gt",
+            "movgt {a00}, {xo}",
+            "cmp {a01}, {xe}",
+            "it lt",
+            "movlt {a01}, {xe}",
+            "cmp {a01}, {xo}",
+            "it gt",
+            "movgt {a01}, {xo}",
+            "cmp {a10}, {xe}",
+            "it lt",
+            "movlt {a10}, {xe}",
+            "cmp {a10}, {xo}",
+            "it gt",
+            "movgt {a10}, {xo}",
+            "cmp {a11}, {xe}",
+            "it lt",
+            "movlt {a11}, {xe}",
+            "cmp {a11}, {xo}",
+            "it gt",
+            "movgt {a11}, {xo}",
+            "4:",
+            // Store: pixel 1 first (its row may be pixel 0's when there is one pixel).
+            "ldr {xp}, [{prm}, #16]",
+            "ldr r7, [{prm}, #20]",
+            "add r7, r7, {xp}",
+            "strb {a10}, [r7]",
+            "strb {a11}, [r7, #1]",
+            "strb {a00}, [{xp}]",
+            "strb {a01}, [{xp}, #1]",
+            "add {xp}, {xp}, #2",
+            "str {xp}, [{prm}, #16]",
+            "ldr r7, [{prm}]",
+            "subs r7, r7, #1",
+            "str r7, [{prm}]",
+            "bne 2b",
+            "pop {{r7}}",
+            prm = in(reg) core::ptr::from_mut(row),
+            wp = inout(reg) weights => _,
+            xp = out(reg) _,
+            w0 = out(reg) _,
+            w1 = out(reg) _,
+            we0 = out(reg) _,
+            we1 = out(reg) _,
+            xe = out(reg) _,
+            xo = out(reg) _,
+            a00 = out(reg) _,
+            a01 = out(reg) _,
+            a10 = out(reg) _,
+            a11 = out(reg) _,
+        );
+    }
+}
+
 /// Depthwise window sums (see [`super::Window`]), four channels at a time: for every set `k` of
 /// four channels, over the taps in row-major order, `acc[j] += (x[j] + offset) · w[j]` from zero
 /// with wrapping adds, then `emit(k, acc)`. `off` holds the input offset in both lanes. Emits

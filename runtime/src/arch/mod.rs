@@ -75,6 +75,48 @@ impl Window {
     }
 }
 
+/// One pixel pair of a 1×1 convolution for [`pointwise_pairs`]: `pairs` output channel pairs
+/// over `words` steps of four inputs, requantized with `kiln::quant::requantize_fast`
+/// (`k = 1 + 2 · output_offset`), clamped to `lo..=hi`; pixel 1's outputs are `out1` bytes after
+/// pixel 0's (0 when the pixel is alone: its widened inputs are then pixel 0's again and the
+/// same values are written twice).
+#[derive(Clone, Copy, Debug)]
+pub struct PointwisePairs {
+    /// Steps of four inputs.
+    pub words: usize,
+    /// Output channel pairs.
+    pub pairs: usize,
+    /// Bytes from pixel 0's outputs to pixel 1's.
+    pub out1: usize,
+    /// `1 + 2 · output_offset`.
+    pub k: i32,
+    /// Lower clamp of the activation.
+    pub lo: i32,
+    /// Upper clamp of the activation.
+    pub hi: i32,
+}
+
+impl PointwisePairs {
+    /// Whether the slices hold everything [`pointwise_pairs`] reads and writes.
+    pub fn fits(
+        &self,
+        scratch: usize,
+        weights: usize,
+        bias: usize,
+        multiplier: usize,
+        shift: usize,
+        out: usize,
+    ) -> bool {
+        let (w, n) = (self.words, 2 * self.pairs);
+        scratch / 4 >= w
+            && w.checked_mul(n).is_some_and(|need| weights >= need)
+            && bias >= n
+            && multiplier >= n
+            && shift >= n
+            && self.out1.checked_add(n).is_some_and(|need| out >= need)
+    }
+}
+
 /// The filter rows of a convolution window, as [`conv_rows_2x1`] walks them for two pixels and
 /// `channels` output channels: `rows` rows of `words` 4-byte words then `tail` single bytes. The
 /// input rows are `x_row` bytes apart and the second pixel's window starts `pair` bytes after

@@ -178,3 +178,52 @@ pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
     }
     [a00, a01, a10, a11]
 }
+
+/// Every output channel pair of one pixel pair of a 1×1 convolution, as
+/// `arm_dsp::pointwise_pairs` (see [`super::PointwisePairs`]): weights `[pair][words][2]` raw
+/// words, `scratch` the pixel pair widened, `shift` the TFLite shifts (`-31..=-1`) as bytes. Does nothing if
+/// a slice is too short or there is nothing to do.
+pub fn pointwise_pairs(
+    p: &super::PointwisePairs,
+    scratch: &[u32],
+    weights: &[u32],
+    bias: &[i32],
+    multiplier: &[i32],
+    shift: &[u8],
+    out: &mut [i8],
+) {
+    if p.pairs == 0
+        || p.words == 0
+        || !p.fits(
+            scratch.len(),
+            weights.len(),
+            bias.len(),
+            multiplier.len(),
+            shift.len(),
+            out.len(),
+        )
+    {
+        return;
+    }
+    let finish = |acc: i32, m: i32, shift: u8| {
+        let h = smmulr(acc.wrapping_shl(1), m);
+        let t = (h.wrapping_add(h >> 31) >> (!shift & 31)).wrapping_add(p.k) >> 1;
+        t.clamp(-128, 127).max(p.lo).min(p.hi) as i8
+    };
+    for c in 0..p.pairs {
+        let (b0, b1) = (bias[2 * c], bias[2 * c + 1]);
+        let w = &weights[2 * c * p.words..2 * (c + 1) * p.words];
+        let [a00, a01, a10, a11] = dot_2x2(scratch, w, p.words, [b0, b1, b0, b1]);
+        let (m0, m1, e0, e1) = (
+            multiplier[2 * c],
+            multiplier[2 * c + 1],
+            shift[2 * c],
+            shift[2 * c + 1],
+        );
+        // Pixel 1 first, as the asm does (the same row when the pixel is alone).
+        out[p.out1 + 2 * c] = finish(a10, m0, e0);
+        out[p.out1 + 2 * c + 1] = finish(a11, m1, e1);
+        out[2 * c] = finish(a00, m0, e0);
+        out[2 * c + 1] = finish(a01, m1, e1);
+    }
+}

@@ -29,7 +29,8 @@
 use super::conv::ConvQuantParams;
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, dot_2x2, dw_window_x4, smlad, sxtb16, sxtb16_ror8, RowWindow, Window,
+    conv_rows_2x1, dot_2x2, dw_window_x4, pointwise_pairs, smlad, sxtb16, sxtb16_ror8,
+    PointwisePairs, RowWindow, Window,
 };
 use crate::quant::requantize_fast;
 
@@ -169,6 +170,7 @@ pub(crate) fn pointwise_weights(
 /// elements and already holds the input offset (`bias[c] + input_offset · Σ_i W[c, i]`, exact
 /// because no point of a 1×1 window is padding). Does nothing if a slice is too short or the
 /// input depth is not a multiple of 4.
+#[inline]
 pub fn pointwise_s8(
     p: &PointwiseS8Params,
     rq: &Requant<'_>,
@@ -178,14 +180,26 @@ pub fn pointwise_s8(
     output: &mut [i8],
     scratch: &mut [u8],
 ) {
-    if p.fast_requant {
-        if let Ok(words) = bytemuck::try_cast_slice_mut::<u8, u32>(scratch) {
-            if words.len() >= p.input_depth {
-                pointwise_widened(p, rq, input, weights, bias, output, words);
-                return;
-            }
-        }
+    // The widened form out of line, so that its stack frame (with room for a small scratch) is
+    // not added to the caller's; the form a layer does not use folds away where `p` is constant.
+    if p.fast_requant
+        && (scratch.len() >= 4 * p.input_depth || p.input_depth <= SMALL_SCRATCH_WORDS)
+    {
+        pointwise_widened(p, rq, input, weights, bias, output, scratch);
+    } else {
+        pointwise_registers(p, rq, input, weights, bias, output);
     }
+}
+
+/// [`pointwise_s8`] without scratch: the inputs are widened in registers for every channel pair.
+fn pointwise_registers(
+    p: &PointwiseS8Params,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i32],
+    bias: &[i32],
+    output: &mut [i8],
+) {
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
     let words = d / 4;
     if words == 0
@@ -294,6 +308,10 @@ pub fn pointwise_s8(
     }
 }
 
+/// The widened inputs of a pixel pair that [`pointwise_s8`] keeps on the stack when the arena
+/// has no free scratch: input depths up to 16.
+const SMALL_SCRATCH_WORDS: usize = 16;
+
 /// Multiplier and shift (as stored, `i8`) of channels `c` and `c + 1`.
 #[inline(always)]
 fn channel_pair(rq: &Requant<'_>, c: usize) -> ([i32; 2], [i8; 2]) {
@@ -309,6 +327,7 @@ fn channel_pair(rq: &Requant<'_>, c: usize) -> ([i32; 2], [i8; 2]) {
 /// pass of [`dot_2x2`] over two channels only loads, widens weights and multiplies; outputs are
 /// requantized with [`requantize_fast`]. `scratch` holds at least `input_depth` words; the last
 /// odd pixel is paired with itself.
+#[inline(never)]
 fn pointwise_widened(
     p: &PointwiseS8Params,
     rq: &Requant<'_>,
@@ -316,8 +335,15 @@ fn pointwise_widened(
     weights: &[i32],
     bias: &[i32],
     output: &mut [i8],
-    scratch: &mut [u32],
+    scratch: &mut [u8],
 ) {
+    // Shallow layers at the arena's busiest step (no free scratch there) widen into a few
+    // words of stack instead.
+    let mut small = [0u32; SMALL_SCRATCH_WORDS];
+    let scratch = match bytemuck::try_cast_slice_mut::<u8, u32>(scratch) {
+        Ok(words) if words.len() >= p.input_depth => words,
+        _ => &mut small[..],
+    };
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
     let words = d / 4;
     if words == 0
@@ -337,6 +363,8 @@ fn pointwise_widened(
     let finish = |acc: i32, m: i32, s: i8| requantize_fast(acc, m, s, k).max(lo).min(hi) as i8;
     let x = bytes(input);
     let wpairs: &[u32] = bytemuck::cast_slice(weights);
+    let shift_bytes: &[u8] = bytemuck::cast_slice(rq.shift);
+    let per_channel = rq.multiplier.len() >= od && rq.shift.len() >= od;
     let pairs = od / 2;
     let mut px = 0;
     while px < n {
@@ -366,8 +394,24 @@ fn pointwise_widened(
         let Some(out) = output.get_mut(px * od..) else {
             return;
         };
+        if per_channel {
+            // The whole row of channel pairs in one loop (asm on the DSP targets).
+            let pp = PointwisePairs {
+                words,
+                pairs,
+                out1: if two { od } else { 0 },
+                k,
+                lo,
+                hi,
+            };
+            pointwise_pairs(&pp, scratch, wpairs, bias, rq.multiplier, shift_bytes, out);
+            if od % 2 == 0 {
+                px += 2;
+                continue;
+            }
+        }
         let (out0, out1) = out.split_at_mut(od.min(out.len()));
-        for c in 0..pairs {
+        for c in (if per_channel { pairs } else { 0 })..pairs {
             let (Some(w), Some(b)) = (
                 wpairs.get(2 * c * words..2 * (c + 1) * words),
                 bias.get(2 * c..2 * c + 2),
