@@ -91,6 +91,11 @@ impl<'a> Emitter<'a> {
         self.constant(DType::I32, &bytes)
     }
 
+    /// Whether [`Arg::Scratch`] of `bytes` would find free arena space for the current operator.
+    pub fn scratch_available(&self, bytes: usize) -> bool {
+        self.plan.free_gap(self.step, bytes).is_some()
+    }
+
     /// The arena byte range of a tensor.
     pub fn region(&self, t: usize) -> (usize, usize) {
         self.plan

@@ -368,6 +368,21 @@ pub fn abs_sums_channel_last(weights: &[u8], channels: usize) -> Vec<i64> {
     sums
 }
 
+/// [`requant_arg`], with a per-tensor multiplier repeated for each of the `channels` when
+/// `expand` (the fast kernels read one per channel).
+pub fn per_channel_requant(
+    e: &mut crate::expand::Emitter<'_>,
+    expand: bool,
+    channels: usize,
+    multipliers: &[i32],
+    shifts: &[i32],
+) -> TokenStream {
+    match (expand, multipliers, shifts) {
+        (true, [m], [s]) => requant_arg(e, &vec![*m; channels], &vec![*s; channels]),
+        _ => requant_arg(e, multipliers, shifts),
+    }
+}
+
 /// The quantized parameter struct of the convolution kernels.
 pub fn conv_quant_params(
     geometry: &Geometry,
@@ -451,7 +466,6 @@ pub fn conv_s8_fast(
         return None;
     }
     let zo = c.output_zero_point;
-    let rq = requant_arg(e, multipliers, shifts);
     if kh == 1 && kw == 1 && geometry.stride == [1, 1] && ic % 4 == 0 {
         let folded = super::fully_connected::fold_input_zero_point(
             c.bias,
@@ -470,8 +484,39 @@ pub fn conv_s8_fast(
             range: c.range,
             fast_requant: fast_requant_ok(c.bias, &sums, multipliers, shifts),
         };
+        let rq = per_channel_requant(e, p.fast_requant, oc, multipliers, shifts);
         return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
+    let sums = abs_sums_channel_major(c.weights, oc);
+    let k = kh * kw * kd;
+    let kp = k.div_ceil(4) * 4;
+    let scratch = 6 * kp;
+    if fast_requant_ok(c.bias, &sums, multipliers, shifts) && e.scratch_available(scratch) {
+        // Windows gathered into free arena space, then the pointwise kernel's asm loop.
+        let mut padded = vec![0u8; oc * kp];
+        for (dst, src) in padded.chunks_exact_mut(kp).zip(c.weights.chunks_exact(k)) {
+            dst[..k].copy_from_slice(src);
+        }
+        let packed = crate::relayout::pair_words(&padded, oc, kp);
+        let w = e.constant(DType::I32, &packed);
+        let b = e.constant_i32(c.bias);
+        let rq = per_channel_requant(e, true, oc, multipliers, shifts);
+        let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
+        return Some(e.call(
+            quote!(conv_im2col_s8),
+            quote!(ConvQuantParams),
+            params,
+            &[
+                Arg::Expr(rq),
+                Arg::In(input),
+                Arg::Static(w),
+                Arg::Static(b),
+                Arg::Out(output),
+                Arg::Scratch(scratch),
+            ],
+        ));
+    }
+    let rq = requant_arg(e, multipliers, shifts);
     let w = e.constant(DType::I8, c.weights);
     let b = e.constant_i32(c.bias);
     let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::conv_common::{
     abs_sums_channel_major, bias_i32, channel_multipliers, emit_pointwise_s8, fast_requant_ok,
-    requant_arg, Pointwise,
+    per_channel_requant, requant_arg, Pointwise,
 };
 use super::{expect_dtype, OpImpl};
 use crate::error::Error;
@@ -336,11 +336,7 @@ impl OpImpl for FullyConnected {
                 ),
             };
             // The fast kernel reads one multiplier and shift per unit.
-            let rq = if p.fast_requant && mult.len() == 1 {
-                requant_arg(e, &vec![mult[0]; units], &vec![shift[0]; units])
-            } else {
-                requant_arg(e, &mult, &shift)
-            };
+            let rq = per_channel_requant(e, p.fast_requant, units, &mult, &shift);
             return Ok(emit_pointwise_s8(e, &p, rq, input, output));
         }
         let rq = requant_arg(e, &mult, &shift);

@@ -118,61 +118,42 @@ pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
-/// Dot products of two pixels × two channels over `words` steps of four int8 inputs:
-/// `acc[2·p + c] += Σ_k smlad(x[4k + 2p], w[2k + c]' even lanes) + smlad(x[4k + 2p + 1], odd)`,
-/// where `x` holds the inputs already widened (per step: pixel 0's `sxtb16` and `sxtb16_ror8`
-/// words, then pixel 1's) and `w` two raw weight words per step (channel 0's, channel 1's),
-/// widened here. Returns `acc` unchanged when `words` is 0 or a slice is too short.
-///
-/// Sixteen instructions per sixteen products: two `ldrd` of inputs, one of weights, four
-/// `sxtb16`, eight `smlad`, and the loop. Thirteen registers: `r7` (the frame pointer, which
-/// inline asm may not name) is saved and restored around the loop and holds the counter.
+/// Copies `min(dst.len(), src.len())` bytes, word by word (unaligned words are fine on
+/// Armv7E-M) then byte by byte: the short runs of a convolution window, where a `memcpy` call
+/// (which LLVM makes of any copy loop) costs more than the copy.
 #[inline(always)]
-pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
-    if words == 0 || x.len() / 4 < words || w.len() / 2 < words {
-        return acc;
+pub fn copy_run(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    if n == 0 {
+        return;
     }
-    let [mut a00, mut a01, mut a10, mut a11] = acc;
-    // SAFETY: `words ≥ 1` steps read `4·words` words of `x` and `2·words` of `w`, both checked
-    // above; `r7` is pushed and popped, leaving it and `sp` as they were; clobbers are declared.
+    // SAFETY: `n` bytes are readable from `src` and writable to `dst` (distinct borrows); the
+    // loops move exactly `n` bytes; every clobbered register is declared.
     unsafe {
         asm!(
-            "push {{r7}}",
-            "mov r7, {w1}",
+            "subs {n}, {n}, #4",
+            "blt 3f",
             "2:",
-            "ldrd {w0}, {w1}, [{wp}], #8",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "sxtb16 {we0}, {w0}",
-            "sxtb16 {w0}, {w0}, ror #8",
-            "sxtb16 {we1}, {w1}",
-            "sxtb16 {w1}, {w1}, ror #8",
-            "smlad {a00}, {xe}, {we0}, {a00}",
-            "smlad {a00}, {xo}, {w0}, {a00}",
-            "smlad {a01}, {xe}, {we1}, {a01}",
-            "smlad {a01}, {xo}, {w1}, {a01}",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "smlad {a10}, {xe}, {we0}, {a10}",
-            "smlad {a10}, {xo}, {w0}, {a10}",
-            "smlad {a11}, {xe}, {we1}, {a11}",
-            "smlad {a11}, {xo}, {w1}, {a11}",
-            "subs r7, r7, #1",
-            "bne 2b",
-            "pop {{r7}}",
-            xp = inout(reg) x.as_ptr() => _,
-            wp = inout(reg) w.as_ptr() => _,
-            w0 = out(reg) _,
-            w1 = inout(reg) words => _,
-            we0 = out(reg) _,
-            we1 = out(reg) _,
-            xe = out(reg) _,
-            xo = out(reg) _,
-            a00 = inout(reg) a00,
-            a01 = inout(reg) a01,
-            a10 = inout(reg) a10,
-            a11 = inout(reg) a11,
+            "ldr {t}, [{s}], #4",
+            "str {t}, [{d}], #4",
+            "subs {n}, {n}, #4",
+            "bge 2b",
+            "3:",
+            "adds {n}, {n}, #4",
+            "beq 5f",
+            "4:",
+            "ldrb {t}, [{s}], #1",
+            "strb {t}, [{d}], #1",
+            "subs {n}, {n}, #1",
+            "bne 4b",
+            "5:",
+            n = inout(reg) n => _,
+            s = inout(reg) src.as_ptr() => _,
+            d = inout(reg) dst.as_mut_ptr() => _,
+            t = out(reg) _,
+            options(nostack),
         );
     }
-    [a00, a01, a10, a11]
 }
 
 /// The state of [`pointwise_pairs`]'s loop over channel pairs; the asm reads and updates it by
@@ -197,7 +178,9 @@ struct PointwiseRow {
 /// [`super::PointwisePairs`]): weights `[pair][words][2]` raw words, `scratch` the pixel pair
 /// widened (per step: pixel 0's `sxtb16`, `sxtb16_ror8` words, then pixel 1's), `shift` the
 /// TFLite shifts (`-31..=-1` as bytes; the asm shifts right by `e − 1`, the low byte of
-/// `!shift`). Per pair: the [`dot_2x2`] loop from the biases, then for
+/// `!shift`). Per pair: the dot products of two pixels × two channels from the biases (sixteen instructions per
+/// sixteen products: two `ldrd` of inputs, one of weights, four `sxtb16`, eight `smlad`, the
+/// loop), then for
 /// each of the four sums `requantize_fast` (`lsl`, `smmulr`, `add …, asr #31`, `asr` by `e − 1`,
 /// `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than int8's, the stores.
 /// Does nothing if a slice is too short or there is nothing to do.

@@ -158,12 +158,12 @@ pub fn conv_rows_2x1(
     }
 }
 
-/// Dot products of two pixels × two channels over `words` steps of four int8 inputs, as
-/// `arm_dsp::dot_2x2`: `x` holds per step pixel 0's `sxtb16` and `sxtb16_ror8` words then pixel
+/// Dot products of two pixels × two channels over `words` steps of four int8 inputs (the loop
+/// of `arm_dsp::pointwise_pairs`): `x` holds per step pixel 0's `sxtb16` and `sxtb16_ror8` words then pixel
 /// 1's, `w` channel 0's and channel 1's raw weight words. Returns `acc` unchanged when `words`
 /// is 0 or a slice is too short.
 #[inline(always)]
-pub fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
+fn dot_2x2(x: &[u32], w: &[u32], words: usize, acc: [i32; 4]) -> [i32; 4] {
     if words == 0 || x.len() / 4 < words || w.len() / 2 < words {
         return acc;
     }
@@ -225,5 +225,14 @@ pub fn pointwise_pairs(
         out[p.out1 + 2 * c + 1] = finish(a11, m1, e1);
         out[2 * c] = finish(a00, m0, e0);
         out[2 * c + 1] = finish(a01, m1, e1);
+    }
+}
+
+/// Copies `min(dst.len(), src.len())` bytes (the short runs of a convolution window).
+#[inline(always)]
+pub fn copy_run(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+        d.copy_from_slice(s);
     }
 }

@@ -26,11 +26,11 @@
 //! branches; the kernels assume no multiplier is `i32::MIN` (the compiler's never are), the one
 //! input where the saturating doubling multiply would differ.
 
-use super::conv::ConvQuantParams;
+use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, dot_2x2, dw_window_x4, pointwise_pairs, smlad, sxtb16, sxtb16_ror8,
-    PointwisePairs, RowWindow, Window,
+    conv_rows_2x1, copy_run, dw_window_x4, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
+    sxtb16_ror8, PointwisePairs, RowWindow, Window,
 };
 use crate::quant::requantize_fast;
 
@@ -183,6 +183,7 @@ pub fn pointwise_s8(
     // The widened form out of line, so that its stack frame (with room for a small scratch) is
     // not added to the caller's; the form a layer does not use folds away where `p` is constant.
     if p.fast_requant
+        && rq.multiplier.len() >= p.output_depth
         && (scratch.len() >= 4 * p.input_depth || p.input_depth <= SMALL_SCRATCH_WORDS)
     {
         pointwise_widened(p, rq, input, weights, bias, output, scratch);
@@ -312,20 +313,12 @@ fn pointwise_registers(
 /// has no free scratch: input depths up to 16.
 const SMALL_SCRATCH_WORDS: usize = 16;
 
-/// Multiplier and shift (as stored, `i8`) of channels `c` and `c + 1`.
-#[inline(always)]
-fn channel_pair(rq: &Requant<'_>, c: usize) -> ([i32; 2], [i8; 2]) {
-    let i = if rq.multiplier.len() == 1 { 0 } else { c };
-    let j = if rq.multiplier.len() == 1 { 0 } else { c + 1 };
-    let m = |k: usize| rq.multiplier.get(k).copied().unwrap_or(0);
-    let s = |k: usize| rq.shift.get(k).copied().unwrap_or(-1);
-    ([m(i), m(j)], [s(i), s(j)])
-}
-
 /// The fast form of [`pointwise_s8`]: every pair of pixels is widened once into `scratch`
-/// (per four inputs: pixel 0's `sxtb16` and `sxtb16_ror8` words, then pixel 1's), so that each
-/// pass of [`dot_2x2`] over two channels only loads, widens weights and multiplies; outputs are
-/// requantized with [`requantize_fast`]. `scratch` holds at least `input_depth` words; the last
+/// (per four inputs: pixel 0's `sxtb16` and `sxtb16_ror8` words, then pixel 1's), then
+/// [`pointwise_pairs`] runs all channel pairs (one asm loop on the DSP targets: dot products,
+/// [`requantize_fast`], stores); an odd last channel is done here. Needs one multiplier and
+/// shift per channel (the compiler expands per-tensor ones for this path) and `scratch` of
+/// `input_depth` words, else a small stack buffer (depth ≤ [`SMALL_SCRATCH_WORDS`]); the last
 /// odd pixel is paired with itself.
 #[inline(never)]
 fn pointwise_widened(
@@ -337,8 +330,6 @@ fn pointwise_widened(
     output: &mut [i8],
     scratch: &mut [u8],
 ) {
-    // Shallow layers at the arena's busiest step (no free scratch there) widen into a few
-    // words of stack instead.
     let mut small = [0u32; SMALL_SCRATCH_WORDS];
     let scratch = match bytemuck::try_cast_slice_mut::<u8, u32>(scratch) {
         Ok(words) if words.len() >= p.input_depth => words,
@@ -346,9 +337,15 @@ fn pointwise_widened(
     };
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
     let words = d / 4;
+    let (Some(scratch), Some(m), Some(s)) = (
+        scratch.get_mut(..4 * words),
+        rq.multiplier.get(..od),
+        rq.shift.get(..od),
+    ) else {
+        return;
+    };
     if words == 0
         || d % 4 != 0
-        || od == 0
         || input.len() < n * d
         || output.len() < n * od
         || bias.len() < od
@@ -356,105 +353,212 @@ fn pointwise_widened(
     {
         return;
     }
-    let Some(scratch) = scratch.get_mut(..4 * words) else {
-        return;
-    };
-    let (lo, hi, k) = (p.activation_min, p.activation_max, 1 + 2 * p.output_offset);
-    let finish = |acc: i32, m: i32, s: i8| requantize_fast(acc, m, s, k).max(lo).min(hi) as i8;
+    let k = 1 + 2 * p.output_offset;
     let x = bytes(input);
-    let wpairs: &[u32] = bytemuck::cast_slice(weights);
-    let shift_bytes: &[u8] = bytemuck::cast_slice(rq.shift);
-    let per_channel = rq.multiplier.len() >= od && rq.shift.len() >= od;
-    let pairs = od / 2;
-    let mut px = 0;
-    while px < n {
+    let w: &[u32] = bytemuck::cast_slice(weights);
+    let (pairs, odd) = (od / 2, od % 2 == 1);
+    let shift: &[u8] = bytemuck::cast_slice(s);
+    for (px, (x0, x1)) in (0..n).step_by(2).map(|px| {
+        let x0 = x.get(px * d..(px + 1) * d).unwrap_or_default();
+        (px, (x0, x.get((px + 1) * d..(px + 2) * d).unwrap_or(x0)))
+    }) {
         let two = px + 1 < n;
-        let Some(x0) = x.get(px * d..(px + 1) * d) else {
-            return;
-        };
-        let x1 = if two {
-            match x.get((px + 1) * d..(px + 2) * d) {
-                Some(x1) => x1,
-                None => return,
-            }
-        } else {
-            x0
-        };
         for ((s, a), b) in scratch
             .chunks_exact_mut(4)
             .zip(x0.as_chunks::<4>().0)
             .zip(x1.as_chunks::<4>().0)
         {
             let (a, b) = (word(a), word(b));
-            s[0] = sxtb16(a);
-            s[1] = sxtb16_ror8(a);
-            s[2] = sxtb16(b);
-            s[3] = sxtb16_ror8(b);
+            *s.as_mut_array::<4>().unwrap_or(&mut [0; 4]) =
+                [sxtb16(a), sxtb16_ror8(a), sxtb16(b), sxtb16_ror8(b)];
         }
+        let out1 = if two { od } else { 0 };
         let Some(out) = output.get_mut(px * od..) else {
             return;
         };
-        if per_channel {
-            // The whole row of channel pairs in one loop (asm on the DSP targets).
-            let pp = PointwisePairs {
-                words,
-                pairs,
-                out1: if two { od } else { 0 },
-                k,
-                lo,
-                hi,
-            };
-            pointwise_pairs(&pp, scratch, wpairs, bias, rq.multiplier, shift_bytes, out);
-            if od % 2 == 0 {
-                px += 2;
-                continue;
-            }
-        }
-        let (out0, out1) = out.split_at_mut(od.min(out.len()));
-        for c in (if per_channel { pairs } else { 0 })..pairs {
-            let (Some(w), Some(b)) = (
-                wpairs.get(2 * c * words..2 * (c + 1) * words),
-                bias.get(2 * c..2 * c + 2),
-            ) else {
-                return;
-            };
-            let [a00, a01, a10, a11] = dot_2x2(scratch, w, words, [b[0], b[1], b[0], b[1]]);
-            let ([m0, m1], [s0, s1]) = channel_pair(rq, 2 * c);
-            if let Some(o) = out0.get_mut(2 * c..2 * c + 2) {
-                o[0] = finish(a00, m0, s0);
-                o[1] = finish(a01, m1, s1);
-            }
-            if two {
-                if let Some(o) = out1.get_mut(2 * c..2 * c + 2) {
-                    o[0] = finish(a10, m0, s0);
-                    o[1] = finish(a11, m1, s1);
-                }
-            }
-        }
-        if od % 2 == 1 {
-            // The last channel alone: its weights are one word per step; pair it with itself.
+        let pp = PointwisePairs {
+            words,
+            pairs,
+            out1,
+            k,
+            lo: p.activation_min,
+            hi: p.activation_max,
+        };
+        pointwise_pairs(&pp, scratch, w, bias, m, shift, out);
+        if odd {
+            // The last channel alone: one raw weight word per step, after the pairs.
             let c = od - 1;
-            let Some(w) = wpairs.get(2 * pairs * words..(2 * pairs + 1) * words) else {
-                return;
-            };
+            let wl = w.get(2 * pairs * words..).unwrap_or_default();
             let b = bias.get(c).copied().unwrap_or(0);
             let (mut a0, mut a1) = (b, b);
-            for (xs, w) in scratch.chunks_exact(4).zip(w) {
+            for (xs, w) in scratch.chunks_exact(4).zip(wl) {
                 let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
                 a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
                 a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
             }
-            let ([m, _], [s, _]) = channel_pair(rq, c);
-            if let Some(o) = out0.get_mut(c) {
-                *o = finish(a0, m, s);
-            }
-            if two {
-                if let Some(o) = out1.get_mut(c) {
-                    *o = finish(a1, m, s);
+            for (at, acc) in [(out1 + c, a1), (c, a0)] {
+                let v = requantize_fast(acc, m[c], s[c], k);
+                if let Some(o) = out.get_mut(at) {
+                    *o = v.max(p.activation_min).min(p.activation_max) as i8;
                 }
             }
         }
-        px += 2;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution as a matrix product over gathered windows.
+
+/// Elements of one gathered window of [`conv_im2col_s8`]: `filter_height · filter_width ·
+/// input_depth` rounded up to a multiple of 4 (the weights are zero-padded alike).
+pub const fn im2col_depth(g: &ConvGeometry) -> usize {
+    (g.filter_height * g.filter_width * g.filter_depth).div_ceil(4) * 4
+}
+
+/// Scratch bytes [`conv_im2col_s8`] needs: two windows as bytes and widened to 16-bit lanes.
+pub const fn im2col_scratch_bytes(g: &ConvGeometry) -> usize {
+    6 * im2col_depth(g)
+}
+
+/// int8 CONV_2D (or DEPTHWISE_CONV_2D with one input channel, weights transposed to
+/// `[output_depth, h, w, 1]`) without groups and with horizontal dilation 1, as a matrix product:
+/// the windows of two output pixels are gathered into `scratch` (TFLite's tap order, padding
+/// and the alignment tail filled with the input zero point, so that `x + input_offset` is 0
+/// there, as TFLM skips them), widened with the input offset added, then multiplied by all
+/// channel pairs by [`pointwise_pairs`] and requantized with [`requantize_fast`], which the
+/// compiler proved exact. `weights` are `[output_depth][im2col_depth]` zero-padded, paired by
+/// word as for [`pointwise_s8`]; `multiplier` and `shift` have one entry per channel; `scratch`
+/// holds [`im2col_scratch_bytes`]. Does nothing if a slice is too short.
+pub fn conv_im2col_s8(
+    p: &ConvQuantParams,
+    rq: &Requant<'_>,
+    input: &[i8],
+    weights: &[i32],
+    bias: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    let g = &p.geometry;
+    let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
+    let (kh, kw) = (g.filter_height, g.filter_width);
+    let kp = im2col_depth(g);
+    let words = kp / 4;
+    let row = kw * d;
+    let pixels = oh * ow;
+    let (Some(m), Some(s)) = (rq.multiplier.get(..od), rq.shift.get(..od)) else {
+        return;
+    };
+    let Some((raw, wide)) = scratch
+        .get_mut(..im2col_scratch_bytes(g))
+        .map(|s| s.split_at_mut(2 * kp))
+    else {
+        return;
+    };
+    let Ok(wide) = bytemuck::try_cast_slice_mut::<u8, u32>(wide) else {
+        return;
+    };
+    if g.filter_depth != d
+        || g.dilation_width != 1
+        || words == 0
+        || input.len() < g.batches * ih * iw * d
+        || output.len() < g.batches * pixels * od
+        || bias.len() < od
+        || weights.len() < od * words
+    {
+        return;
+    }
+    let (zero, off) = ((-p.input_offset) as u8, splat(p.input_offset));
+    let x = bytes(input);
+    let w: &[u32] = bytemuck::cast_slice(weights);
+    let shift: &[u8] = bytemuck::cast_slice(s);
+    let pp = |out1| PointwisePairs {
+        words,
+        pairs: od / 2,
+        out1,
+        k: 1 + 2 * p.output_offset,
+        lo: p.activation_min,
+        hi: p.activation_max,
+    };
+    // One window as bytes: the rows of taps inside the input copied, the rest the zero point
+    // (the alignment tail, filled once below, is never written).
+    let gather = |img: &[u8], px: usize, buf: &mut [u8]| {
+        let (oy, ox) = (px / ow.max(1), px % ow.max(1));
+        let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+        let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+        let (fx0, fx1) = tap_range(x0, 1, kw, iw);
+        let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, ih);
+        if fx0 > 0 || fx1 < kw || fy0 > 0 || fy1 < kh {
+            for v in buf.iter_mut().take(kh * row) {
+                *v = zero;
+            }
+        }
+        let (a, n) = (fx0 * d, (fx1 - fx0) * d);
+        let col = (x0 + fx0 as isize).max(0) as usize * d;
+        for fy in fy0..fy1 {
+            let iy = (y0 + (fy * g.dilation_height) as isize) as usize;
+            let src = img.get(iy * iw * d + col..).and_then(|v| v.get(..n));
+            let dst = buf.get_mut(fy * row + a..).and_then(|v| v.get_mut(..n));
+            if let (Some(src), Some(dst)) = (src, dst) {
+                copy_run(dst, src);
+            }
+        }
+    };
+    for v in raw.iter_mut().skip(kh * row) {
+        *v = zero;
+    }
+    for b in 0..g.batches {
+        let (Some(img), Some(out)) = (
+            x.get(b * ih * iw * d..(b + 1) * ih * iw * d),
+            output.get_mut(b * pixels * od..(b + 1) * pixels * od),
+        ) else {
+            return;
+        };
+        for px in (0..pixels).step_by(2) {
+            let two = px + 1 < pixels;
+            let (r0, r1) = raw.split_at_mut(kp);
+            gather(img, px, r0);
+            if two {
+                gather(img, px + 1, r1);
+            } else {
+                r1.copy_from_slice(r0);
+            }
+            for ((wd, a), c) in wide
+                .chunks_exact_mut(4)
+                .zip(r0.as_chunks::<4>().0)
+                .zip(r1.as_chunks::<4>().0)
+            {
+                let (a, c) = (word(a), word(c));
+                *wd.as_mut_array::<4>().unwrap_or(&mut [0; 4]) = [
+                    sxtab16(off, a),
+                    sxtab16_ror8(off, a),
+                    sxtab16(off, c),
+                    sxtab16_ror8(off, c),
+                ];
+            }
+            let Some(o) = out.get_mut(px * od..) else {
+                return;
+            };
+            let out1 = if two { od } else { 0 };
+            pointwise_pairs(&pp(out1), wide, w, bias, m, shift, o);
+            if od % 2 == 1 {
+                let c = od - 1;
+                let wl = w.get((od - 1) * words..).unwrap_or_default();
+                let bc = bias.get(c).copied().unwrap_or(0);
+                let (mut a0, mut a1) = (bc, bc);
+                for (xs, w) in wide.chunks_exact(4).zip(wl) {
+                    let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
+                    a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
+                    a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
+                }
+                for (at, acc) in [(out1 + c, a1), (c, a0)] {
+                    let v = requantize_fast(acc, m[c], s[c], 1 + 2 * p.output_offset);
+                    if let Some(o) = o.get_mut(at) {
+                        *o = v.max(p.activation_min).min(p.activation_max) as i8;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -917,6 +1021,58 @@ mod tests {
             conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
             let mut got = vec![0i8; n];
             conv_2d_rows_s8(&p, &rq, &input, &weights, &bias, &mut got);
+            assert_eq!(got, want, "{g:?}");
+        }
+    }
+
+    /// A fast-domain requantization: right shifts only.
+    fn fast_requant(r: &mut Lcg, n: usize) -> (Vec<i32>, Vec<i8>) {
+        let m = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
+        let s = (0..n).map(|_| -1 - r.next(16) as i8).collect();
+        (m, s)
+    }
+
+    #[test]
+    fn im2col_conv_matches_reference() {
+        let mut r = Lcg(29);
+        for _ in 0..400 {
+            let mut g = random_geometry(&mut r, false);
+            if r.next(4) == 0 {
+                g.input_depth = 1;
+                g.filter_depth = 1;
+            }
+            let p = random_params(&mut r, g);
+            let k = g.filter_height * g.filter_width * g.filter_depth;
+            let kp = im2col_depth(&g);
+            let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
+            let weights = r.i8s(g.output_depth * k);
+            let bias: Vec<i32> = (0..g.output_depth)
+                .map(|_| r.next(40000) as i32 - 20000)
+                .collect();
+            let (m, s) = fast_requant(&mut r, g.output_depth);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.batches * g.output_height * g.output_width * g.output_depth;
+            let mut want = vec![0i8; n];
+            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let mut padded = vec![0i8; g.output_depth * kp];
+            for c in 0..g.output_depth {
+                padded[c * kp..c * kp + k].copy_from_slice(&weights[c * k..(c + 1) * k]);
+            }
+            let packed = pointwise_weights(&padded, g.output_depth, kp);
+            let mut scratch = vec![0u32; im2col_scratch_bytes(&g) / 4 + 1];
+            let mut got = vec![0i8; n];
+            conv_im2col_s8(
+                &p,
+                &rq,
+                &input,
+                &packed,
+                &bias,
+                &mut got,
+                bytemuck::cast_slice_mut(&mut scratch),
+            );
             assert_eq!(got, want, "{g:?}");
         }
     }
