@@ -38,6 +38,9 @@ pub enum Arg {
     Static(Ident),
     /// Any expression.
     Expr(TokenStream),
+    /// An input tensor that dies with the operator, viewed as a mutable slice: the kernel may
+    /// use its bytes as scratch once it has read them. At most one per call, not with `Scratch`.
+    Dying(usize),
     /// `&mut [u8]` scratch space of this many bytes from a part of the arena that no live buffer
     /// uses during the operator (see [`Plan::free_gap`]); an empty slice when there is none.
     Scratch(usize),
@@ -89,6 +92,19 @@ impl<'a> Emitter<'a> {
     pub fn constant_i32(&mut self, values: &[i32]) -> Ident {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.constant(DType::I32, &bytes)
+    }
+
+    /// Whether the current operator can use `input`'s bytes as its `scratch` (`conv_im2col_s8_in_place`):
+    /// the input dies with it and the geometry allows it.
+    pub fn in_place(
+        &self,
+        input: usize,
+        geometry: &crate::ops::conv_common::Geometry,
+        scratch: usize,
+    ) -> bool {
+        let node = self.graph.nodes.get(self.step);
+        node.is_some_and(|n| crate::plan::dies_at(self.graph, n, input))
+            && crate::ops::conv_common::im2col_in_place(geometry, scratch)
     }
 
     /// Whether [`Arg::Scratch`] of `bytes` would find free arena space for the current operator.
@@ -146,6 +162,12 @@ impl<'a> Emitter<'a> {
                 }
                 Arg::Static(id) => quote!(&#id),
                 Arg::Expr(e) => e.clone(),
+                Arg::Dying(t) => {
+                    let (o, l) = self.region(*t);
+                    scratch_range = Some(quote!((#o, #l)));
+                    let ty = self.graph.tensor(*t).dtype.rust();
+                    quote!(::kiln::__private::cast_mut::<#ty>(scratch))
+                }
                 Arg::Scratch(bytes) => match self.plan.free_gap(self.step, *bytes) {
                     Some(o) => {
                         scratch_range = Some(quote!((#o, #bytes)));

@@ -9,7 +9,7 @@
 //! live at the busiest step of the execution order.
 
 use crate::error::{Error, Errors};
-use crate::ir::Graph;
+use crate::ir::{Graph, Node};
 
 /// Where each tensor lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,9 @@ pub struct Plan {
     pub lifetimes: Vec<Option<(usize, usize)>>,
     /// Per tensor: the tensor whose memory it uses (itself unless aliased).
     pub alias_of: Vec<usize>,
+    /// Per operator step: the `(offset, bytes)` of the scratch its kernel asked for
+    /// ([`crate::ops::OpImpl::scratch`]), live at that step only.
+    pub scratch: Vec<Option<(usize, usize)>>,
 }
 
 /// The busiest step of an execution order: a lower bound on any arena for that order.
@@ -89,6 +92,11 @@ impl Plan {
     pub fn free_gap(&self, step: usize, bytes: usize) -> Option<usize> {
         if bytes == 0 {
             return None;
+        }
+        if let Some(Some((o, b))) = self.scratch.get(step) {
+            if *b >= bytes {
+                return Some(*o);
+            }
         }
         let mut busy: Vec<(usize, usize)> = self
             .buffers()
@@ -193,6 +201,27 @@ fn pack(items: &[Item], order: &[usize], fit: Fit) -> (usize, Vec<usize>) {
     (arena, offsets)
 }
 
+/// Whether the operator `node` is the last to read tensor `t` (or any view of its memory) and
+/// `t` is not a graph output: its bytes are free to overwrite while `node` runs, once read.
+pub fn dies_at(g: &Graph, node: &Node, t: usize) -> bool {
+    let mut root: Vec<usize> = (0..g.tensors.len()).collect();
+    for n in &g.nodes {
+        if n.op.is_alias() {
+            if let (Some(src), Some(&dst)) = (n.input(0), n.outputs.first()) {
+                root[dst] = root[src];
+            }
+        }
+    }
+    let r = root[t];
+    let Some(step) = g.nodes.iter().position(|n| n.index == node.index) else {
+        return false;
+    };
+    let read_later = g.nodes[step + 1..]
+        .iter()
+        .any(|n| n.inputs.iter().flatten().any(|&i| root[i] == r));
+    !read_later && !g.outputs.iter().any(|&o| root[o] == r) && !g.tensor(r).is_const()
+}
+
 /// Plans the arena: alias analysis, lifetimes, then the best of several greedy packings.
 pub fn plan(g: &Graph) -> Result<Plan, Errors> {
     let n = g.tensors.len();
@@ -232,7 +261,7 @@ pub fn plan(g: &Graph) -> Result<Plan, Errors> {
         touch(o, last_step, &mut life);
     }
 
-    let items: Vec<Item> = (0..n)
+    let mut items: Vec<Item> = (0..n)
         .filter(|&t| alias_of[t] == t)
         .filter_map(|t| {
             life[t].map(|l| Item {
@@ -243,6 +272,18 @@ pub fn plan(g: &Graph) -> Result<Plan, Errors> {
             })
         })
         .collect();
+    // Kernel scratch: one buffer per step that asks for it, numbered after the tensors.
+    for (step, node) in g.nodes.iter().enumerate() {
+        let bytes = node.op.scratch(g, node);
+        if bytes > 0 {
+            items.push(Item {
+                t: n + step,
+                size: align_up(bytes, ALIGN),
+                align: ALIGN,
+                life: (step, step),
+            });
+        }
+    }
     type Key = fn(&Item) -> (usize, usize, usize);
     let keys: [Key; 4] = [
         // Largest first (TFLM's greedy order), earlier first among equals.
@@ -282,8 +323,12 @@ pub fn plan(g: &Graph) -> Result<Plan, Errors> {
     let max_align = items.iter().map(|i| i.align).fold(ALIGN, usize::max);
     let arena_bytes = align_up(arena_bytes, max_align);
     let mut regions: Vec<Option<(usize, usize)>> = vec![None; n];
+    let mut scratch: Vec<Option<(usize, usize)>> = vec![None; g.nodes.len()];
     for (it, off) in items.iter().zip(offsets) {
-        regions[it.t] = Some((off, it.size));
+        match it.t.checked_sub(n) {
+            None => regions[it.t] = Some((off, it.size)),
+            Some(step) => scratch[step] = Some((off, it.size)),
+        }
     }
     for t in 0..n {
         let r = alias_of[t];
@@ -300,6 +345,7 @@ pub fn plan(g: &Graph) -> Result<Plan, Errors> {
         regions,
         lifetimes: life,
         alias_of,
+        scratch,
     })
 }
 

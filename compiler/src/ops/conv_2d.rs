@@ -7,8 +7,9 @@ use quote::quote;
 
 use super::conv_common::{
     bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp,
-    weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
+    conv_s8_fast, conv_tensors, im2col_in_place, im2col_scratch, nhwc, out_size, pad_before,
+    positive, requant_arg, scale_zp, weight_scales, ConvKind, ConvTensors, Geometry, Padding,
+    S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -123,6 +124,29 @@ impl OpImpl for Conv2d {
                 (geo.batches * oh * ow * oc * kh * kw * kd) as u64
             }
             Err(_) => 0,
+        }
+    }
+
+    fn scratch(&self, g: &Graph, node: &Node) -> usize {
+        let Ok((t, geometry, ConvKind::S8)) = self.check(g, node) else {
+            return 0;
+        };
+        let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
+        let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
+        let (m, s) = channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+        let conv = S8Conv {
+            geometry: &geometry,
+            weights: g.tensor(t.weights).data.as_deref().unwrap_or_default(),
+            bias: &bias_i32(g, t.bias, geometry.output[2]),
+            input_zero_point: in_zp,
+            output_zero_point: out_zp,
+            range: (-128, 127),
+        };
+        match im2col_scratch(&conv, &m, &s) {
+            // Gathering into the dying input and the unwritten output needs no scratch.
+            Some(b) if crate::plan::dies_at(g, node, t.input) && im2col_in_place(&geometry, b) => 0,
+            Some(b) => b,
+            None => 0,
         }
     }
 

@@ -487,11 +487,13 @@ pub fn conv_s8_fast(
         let rq = per_channel_requant(e, p.fast_requant, oc, multipliers, shifts);
         return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
-    let sums = abs_sums_channel_major(c.weights, oc);
     let k = kh * kw * kd;
     let kp = k.div_ceil(4) * 4;
-    let scratch = 6 * kp;
-    if fast_requant_ok(c.bias, &sums, multipliers, shifts) && e.scratch_available(scratch) {
+    let scratch = im2col_scratch(c, multipliers, shifts);
+    let in_place =
+        scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, b));
+    if scratch.is_some_and(|b| e.scratch_available(b)) || in_place {
+        let scratch = scratch.unwrap_or(0);
         // Windows gathered into free arena space, then the pointwise kernel's asm loop.
         let mut padded = vec![0u8; oc * kp];
         for (dst, src) in padded.chunks_exact_mut(kp).zip(c.weights.chunks_exact(k)) {
@@ -502,6 +504,20 @@ pub fn conv_s8_fast(
         let b = e.constant_i32(c.bias);
         let rq = per_channel_requant(e, true, oc, multipliers, shifts);
         let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
+        if in_place {
+            return Some(e.call(
+                quote!(conv_im2col_s8_in_place),
+                quote!(ConvQuantParams),
+                params,
+                &[
+                    Arg::Expr(rq),
+                    Arg::Static(w),
+                    Arg::Static(b),
+                    Arg::Out(output),
+                    Arg::Dying(input),
+                ],
+            ));
+        }
         return Some(e.call(
             quote!(conv_im2col_s8),
             quote!(ConvQuantParams),
@@ -532,6 +548,64 @@ pub fn conv_s8_fast(
             Arg::Out(output),
         ],
     ))
+}
+
+/// The arena scratch `conv_im2col_s8` needs for this convolution, or `None` when it does not
+/// apply: 1×1 convolutions with stride 1 and a depth multiple of 4 (`pointwise_s8`'s), grouped
+/// or horizontally dilated ones, and layers where `requantize_fast` is not proven exact.
+pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<usize> {
+    let g = c.geometry;
+    let [kh, kw, kd] = g.filter;
+    let [_, _, ic] = g.input;
+    let oc = g.output[2];
+    let pointwise = kh == 1 && kw == 1 && g.stride == [1, 1] && ic % 4 == 0;
+    if pointwise || kd != ic || g.dilation[1] != 1 || c.bias.len() != oc {
+        return None;
+    }
+    let sums = abs_sums_channel_major(c.weights, oc);
+    if !fast_requant_ok(c.bias, &sums, multipliers, shifts) {
+        return None;
+    }
+    // Two windows as bytes and widened to 16-bit lanes (`kiln::kernels::conv_s8_fast`).
+    Some(6 * (kh * kw * kd).div_ceil(4) * 4)
+}
+
+/// Whether `conv_im2col_s8_in_place` can run this convolution without scratch of its own (one
+/// batch): for every pair of output pixels, in order, either the last `scratch` bytes of the
+/// output (word-aligned) are not written yet, or no later window reads the first `scratch` bytes
+/// of the input (which must die with the layer).
+pub fn im2col_in_place(g: &Geometry, scratch: usize) -> bool {
+    let [ih, iw, id] = g.input;
+    let [oh, ow, od] = g.output;
+    let [kh, kw, _] = g.filter;
+    let ([sh, sw], [dh, _], [ph, pw]) = (g.stride, g.dilation, g.pad);
+    if g.batches != 1 || ow == 0 {
+        return false;
+    }
+    let pixels = oh * ow;
+    // The first input byte the window of pixel `q` reads (none: `usize::MAX`).
+    let first = |q: usize| {
+        let (oy, ox) = (q / ow, q % ow);
+        let y0 = (oy * sh) as isize - ph as isize;
+        let x0 = (ox * sw) as isize - pw as isize;
+        let fy0 = (0..kh).find(|f| (0..ih as isize).contains(&(y0 + (f * dh) as isize)));
+        let fx0 = (0..kw).find(|f| (0..iw as isize).contains(&(x0 + *f as isize)));
+        match (fy0, fx0) {
+            (Some(fy), Some(fx)) => {
+                let iy = (y0 + (fy * dh) as isize) as usize;
+                (iy * iw + (x0 + fx as isize) as usize) * id
+            }
+            _ => usize::MAX,
+        }
+    };
+    let mut min_from = vec![usize::MAX; pixels + 1];
+    for q in (0..pixels).rev() {
+        min_from[q] = min_from[q + 1].min(first(q));
+    }
+    let free_from = (pixels * od).saturating_sub(scratch) & !3;
+    (0..pixels).step_by(2).all(|px| {
+        (px + 2) * od <= free_from || (min_from[px] >= scratch && scratch <= ih * iw * id)
+    })
 }
 
 /// A matrix product as `pointwise_s8` computes it: `rows` rows of `depth` int8 inputs times

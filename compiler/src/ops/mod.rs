@@ -40,6 +40,13 @@ pub trait OpImpl {
         0
     }
 
+    /// Bytes of arena scratch the operator's kernel needs while it runs, which the memory plan
+    /// reserves at its step (growing the arena if no gap is free there). 0 for none; kernels
+    /// that only profit from scratch take whatever gap the plan leaves ([`crate::plan::Plan::free_gap`]).
+    fn scratch(&self, _g: &Graph, _node: &Node) -> usize {
+        0
+    }
+
     /// Emits the statements that run the operator.
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error>;
 }

@@ -439,123 +439,222 @@ pub fn conv_im2col_s8(
     scratch: &mut [u8],
 ) {
     let g = &p.geometry;
-    let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
-    let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
-    let (kh, kw) = (g.filter_height, g.filter_width);
-    let kp = im2col_depth(g);
-    let words = kp / 4;
-    let row = kw * d;
-    let pixels = oh * ow;
-    let (Some(m), Some(s)) = (rq.multiplier.get(..od), rq.shift.get(..od)) else {
+    let (image, pixels) = (
+        g.input_height * g.input_width * g.input_depth,
+        g.output_height * g.output_width,
+    );
+    let Some(c) = Im2col::new(p, rq, weights, bias) else {
         return;
     };
-    let Some((raw, wide)) = scratch
-        .get_mut(..im2col_scratch_bytes(g))
-        .map(|s| s.split_at_mut(2 * kp))
-    else {
-        return;
-    };
-    let Ok(wide) = bytemuck::try_cast_slice_mut::<u8, u32>(wide) else {
-        return;
-    };
-    if g.filter_depth != d
-        || g.dilation_width != 1
-        || words == 0
-        || input.len() < g.batches * ih * iw * d
-        || output.len() < g.batches * pixels * od
-        || bias.len() < od
-        || weights.len() < od * words
-    {
-        return;
-    }
-    let (zero, off) = ((-p.input_offset) as u8, splat(p.input_offset));
     let x = bytes(input);
-    let w: &[u32] = bytemuck::cast_slice(weights);
-    let shift: &[u8] = bytemuck::cast_slice(s);
-    let pp = |out1| PointwisePairs {
-        words,
-        pairs: od / 2,
-        out1,
-        k: 1 + 2 * p.output_offset,
-        lo: p.activation_min,
-        hi: p.activation_max,
+    for b in 0..g.batches {
+        let (Some(img), Some(out)) = (
+            x.get(b * image..(b + 1) * image),
+            output.get_mut(b * pixels * c.od..(b + 1) * pixels * c.od),
+        ) else {
+            return;
+        };
+        for px in (0..pixels).step_by(2) {
+            c.pair(img, 0, px, scratch, out);
+        }
+    }
+}
+
+/// [`conv_im2col_s8`] without scratch of its own (one batch): the layer's input dies with it,
+/// so each pixel pair gathers into the last [`im2col_scratch_bytes`] of the output while they
+/// are not written yet, and into the first bytes of the input once no window reads them. The
+/// compiler checks at build time that one of the two holds for every pair
+/// (`kiln_compiler::ops::conv_common::im2col_in_place`); the input is left overwritten.
+pub fn conv_im2col_s8_in_place(
+    p: &ConvQuantParams,
+    rq: &Requant<'_>,
+    weights: &[i32],
+    bias: &[i32],
+    output: &mut [i8],
+    input: &mut [i8],
+) {
+    let g = &p.geometry;
+    let pixels = g.output_height * g.output_width;
+    let Some(c) = Im2col::new(p, rq, weights, bias) else {
+        return;
     };
-    // One window as bytes: the rows of taps inside the input copied, the rest the zero point
-    // (the alignment tail, filled once below, is never written).
-    let gather = |img: &[u8], px: usize, buf: &mut [u8]| {
-        let (oy, ox) = (px / ow.max(1), px % ow.max(1));
+    let need = im2col_scratch_bytes(g);
+    // Word-aligned (the output starts on a word, as every arena region does).
+    let free_from = output.len().saturating_sub(need) & !3;
+    let input: &mut [u8] = bytemuck::cast_slice_mut(input);
+    for px in (0..pixels).step_by(2) {
+        if (px + 2) * c.od <= free_from {
+            let (out, tail) = output.split_at_mut(free_from);
+            c.pair(bytes_of(input), 0, px, bytemuck::cast_slice_mut(tail), out);
+        } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
+            c.pair(rest, need, px, head, output);
+        }
+    }
+}
+
+#[inline(always)]
+fn bytes_of(x: &[u8]) -> &[u8] {
+    x
+}
+
+/// What [`conv_im2col_s8`] needs per pixel pair, checked once.
+struct Im2col<'a> {
+    p: &'a ConvQuantParams,
+    od: usize,
+    kp: usize,
+    words: usize,
+    row: usize,
+    weights: &'a [u32],
+    bias: &'a [i32],
+    multiplier: &'a [i32],
+    shift: &'a [i8],
+}
+
+impl<'a> Im2col<'a> {
+    fn new(
+        p: &'a ConvQuantParams,
+        rq: &Requant<'a>,
+        weights: &'a [i32],
+        bias: &'a [i32],
+    ) -> Option<Self> {
+        let g = &p.geometry;
+        let od = g.output_depth;
+        let kp = im2col_depth(g);
+        let (multiplier, shift) = (rq.multiplier.get(..od)?, rq.shift.get(..od)?);
+        let ok = g.filter_depth == g.input_depth
+            && g.dilation_width == 1
+            && kp > 0
+            && bias.len() >= od
+            && weights.len() >= od * (kp / 4);
+        ok.then(|| Im2col {
+            p,
+            od,
+            kp,
+            words: kp / 4,
+            row: g.filter_width * g.input_depth,
+            weights: bytemuck::cast_slice(weights),
+            bias,
+            multiplier,
+            shift,
+        })
+    }
+
+    /// Gathers one window as bytes: the rows of taps inside the input copied, the rest
+    /// (padding and the alignment tail) the input zero point. `img` is the image from byte
+    /// `base` on (windows never reach below it).
+    fn gather(&self, img: &[u8], base: usize, px: usize, buf: &mut [u8]) {
+        let g = &self.p.geometry;
+        let (iw, d, kh, kw) = (
+            g.input_width,
+            g.input_depth,
+            g.filter_height,
+            g.filter_width,
+        );
+        let ow = g.output_width.max(1);
+        let (oy, ox) = (px / ow, px % ow);
         let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
         let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
         let (fx0, fx1) = tap_range(x0, 1, kw, iw);
-        let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, ih);
-        if fx0 > 0 || fx1 < kw || fy0 > 0 || fy1 < kh {
-            for v in buf.iter_mut().take(kh * row) {
-                *v = zero;
-            }
+        let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, g.input_height);
+        let zero = (-self.p.input_offset) as u8;
+        let inside = kh * self.row;
+        let fill = if fx0 > 0 || fx1 < kw || fy0 > 0 || fy1 < kh {
+            0
+        } else {
+            inside
+        };
+        if let Some(rest) = buf.get_mut(fill..) {
+            rest.fill(zero);
         }
         let (a, n) = (fx0 * d, (fx1 - fx0) * d);
         let col = (x0 + fx0 as isize).max(0) as usize * d;
         for fy in fy0..fy1 {
             let iy = (y0 + (fy * g.dilation_height) as isize) as usize;
-            let src = img.get(iy * iw * d + col..).and_then(|v| v.get(..n));
-            let dst = buf.get_mut(fy * row + a..).and_then(|v| v.get_mut(..n));
+            let at = (iy * iw * d + col).wrapping_sub(base);
+            let src = img.get(at..).and_then(|v| v.get(..n));
+            let dst = buf
+                .get_mut(fy * self.row + a..)
+                .and_then(|v| v.get_mut(..n));
             if let (Some(src), Some(dst)) = (src, dst) {
                 copy_run(dst, src);
             }
         }
-    };
-    for v in raw.iter_mut().skip(kh * row) {
-        *v = zero;
     }
-    for b in 0..g.batches {
-        let (Some(img), Some(out)) = (
-            x.get(b * ih * iw * d..(b + 1) * ih * iw * d),
-            output.get_mut(b * pixels * od..(b + 1) * pixels * od),
-        ) else {
+
+    /// Output pixels `px` and `px + 1` (if there is one): gather, widen with the input offset,
+    /// then every channel (pairs by [`pointwise_pairs`]).
+    fn pair(&self, img: &[u8], base: usize, px: usize, scratch: &mut [u8], out: &mut [i8]) {
+        let (kp, od, p) = (self.kp, self.od, self.p);
+        let g = &p.geometry;
+        let two = px + 1 < g.output_height * g.output_width;
+        let Some((raw, wide)) = scratch.get_mut(..6 * kp).map(|s| s.split_at_mut(2 * kp)) else {
             return;
         };
-        for px in (0..pixels).step_by(2) {
-            let two = px + 1 < pixels;
-            let (r0, r1) = raw.split_at_mut(kp);
-            gather(img, px, r0);
-            if two {
-                gather(img, px + 1, r1);
-            } else {
-                r1.copy_from_slice(r0);
+        let Ok(wide) = bytemuck::try_cast_slice_mut::<u8, u32>(wide) else {
+            return;
+        };
+        let (r0, r1) = raw.split_at_mut(kp);
+        self.gather(img, base, px, r0);
+        if two {
+            self.gather(img, base, px + 1, r1);
+        } else {
+            r1.copy_from_slice(r0);
+        }
+        let off = splat(p.input_offset);
+        for ((wd, a), c) in wide
+            .chunks_exact_mut(4)
+            .zip(r0.as_chunks::<4>().0)
+            .zip(r1.as_chunks::<4>().0)
+        {
+            let (a, c) = (word(a), word(c));
+            *wd.as_mut_array::<4>().unwrap_or(&mut [0; 4]) = [
+                sxtab16(off, a),
+                sxtab16_ror8(off, a),
+                sxtab16(off, c),
+                sxtab16_ror8(off, c),
+            ];
+        }
+        let Some(o) = out.get_mut(px * od..) else {
+            return;
+        };
+        let out1 = if two { od } else { 0 };
+        let k = 1 + 2 * p.output_offset;
+        let pp = PointwisePairs {
+            words: self.words,
+            pairs: od / 2,
+            out1,
+            k,
+            lo: p.activation_min,
+            hi: p.activation_max,
+        };
+        let shift: &[u8] = bytemuck::cast_slice(self.shift);
+        pointwise_pairs(
+            &pp,
+            wide,
+            self.weights,
+            self.bias,
+            self.multiplier,
+            shift,
+            o,
+        );
+        if od % 2 == 1 {
+            let c = od - 1;
+            let wl = self.weights.get(c * self.words..).unwrap_or_default();
+            let bc = self.bias.get(c).copied().unwrap_or(0);
+            let (mut a0, mut a1) = (bc, bc);
+            for (xs, w) in wide.chunks_exact(4).zip(wl) {
+                let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
+                a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
+                a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
             }
-            for ((wd, a), c) in wide
-                .chunks_exact_mut(4)
-                .zip(r0.as_chunks::<4>().0)
-                .zip(r1.as_chunks::<4>().0)
-            {
-                let (a, c) = (word(a), word(c));
-                *wd.as_mut_array::<4>().unwrap_or(&mut [0; 4]) = [
-                    sxtab16(off, a),
-                    sxtab16_ror8(off, a),
-                    sxtab16(off, c),
-                    sxtab16_ror8(off, c),
-                ];
-            }
-            let Some(o) = out.get_mut(px * od..) else {
-                return;
-            };
-            let out1 = if two { od } else { 0 };
-            pointwise_pairs(&pp(out1), wide, w, bias, m, shift, o);
-            if od % 2 == 1 {
-                let c = od - 1;
-                let wl = w.get((od - 1) * words..).unwrap_or_default();
-                let bc = bias.get(c).copied().unwrap_or(0);
-                let (mut a0, mut a1) = (bc, bc);
-                for (xs, w) in wide.chunks_exact(4).zip(wl) {
-                    let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
-                    a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
-                    a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
-                }
-                for (at, acc) in [(out1 + c, a1), (c, a0)] {
-                    let v = requantize_fast(acc, m[c], s[c], 1 + 2 * p.output_offset);
-                    if let Some(o) = o.get_mut(at) {
-                        *o = v.max(p.activation_min).min(p.activation_max) as i8;
-                    }
+            let (m, s) = (
+                self.multiplier.get(c).copied().unwrap_or(0),
+                self.shift.get(c).copied().unwrap_or(-1),
+            );
+            for (at, acc) in [(out1 + c, a1), (c, a0)] {
+                let v = requantize_fast(acc, m, s, k);
+                if let Some(o) = o.get_mut(at) {
+                    *o = v.max(p.activation_min).min(p.activation_max) as i8;
                 }
             }
         }
@@ -1074,6 +1173,85 @@ mod tests {
                 bytemuck::cast_slice_mut(&mut scratch),
             );
             assert_eq!(got, want, "{g:?}");
+        }
+    }
+
+    /// The compiler's condition for [`conv_im2col_s8_in_place`]: every pixel pair has either
+    /// the output's tail or the input's head free for its scratch.
+    fn in_place_ok(g: &ConvGeometry) -> bool {
+        let need = im2col_scratch_bytes(g);
+        let pixels = g.output_height * g.output_width;
+        let out_len = pixels * g.output_depth;
+        let first = |q: usize| {
+            let (oy, ox) = (q / g.output_width, q % g.output_width);
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+            let (fy0, fy1) = tap_range(y0, g.dilation_height, g.filter_height, g.input_height);
+            let (fx0, fx1) = tap_range(x0, 1, g.filter_width, g.input_width);
+            if fy0 == fy1 || fx0 == fx1 {
+                return usize::MAX;
+            }
+            let iy = (y0 + (fy0 * g.dilation_height) as isize) as usize;
+            (iy * g.input_width + (x0 + fx0 as isize) as usize) * g.input_depth
+        };
+        let mut min_from = vec![usize::MAX; pixels + 1];
+        for q in (0..pixels).rev() {
+            min_from[q] = min_from[q + 1].min(first(q));
+        }
+        let input_len = g.input_height * g.input_width * g.input_depth;
+        let free_from = out_len.saturating_sub(need) & !3;
+        (0..pixels).step_by(2).all(|px| {
+            (px + 2) * g.output_depth <= free_from || (min_from[px] >= need && need <= input_len)
+        })
+    }
+
+    #[test]
+    fn im2col_conv_in_place_matches_reference() {
+        let mut r = Lcg(31);
+        let mut tested = 0;
+        while tested < 150 {
+            let mut g = random_geometry(&mut r, false);
+            g.batches = 1;
+            g.input_height = 4 + r.next(20);
+            g.input_width = 4 + r.next(20);
+            g.output_depth = 1 + r.next(12);
+            if r.next(2) == 0 {
+                g.input_depth = 1;
+                g.filter_depth = 1;
+            }
+            if !in_place_ok(&g) {
+                continue;
+            }
+            tested += 1;
+            let p = random_params(&mut r, g);
+            let k = g.filter_height * g.filter_width * g.filter_depth;
+            let kp = im2col_depth(&g);
+            let input = r.i8s(g.input_height * g.input_width * g.input_depth);
+            let weights = r.i8s(g.output_depth * k);
+            let bias: Vec<i32> = (0..g.output_depth)
+                .map(|_| r.next(4000) as i32 - 2000)
+                .collect();
+            let (m, s) = fast_requant(&mut r, g.output_depth);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.output_height * g.output_width * g.output_depth;
+            let mut want = vec![0i8; n];
+            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let mut padded = vec![0i8; g.output_depth * kp];
+            for c in 0..g.output_depth {
+                padded[c * kp..c * kp + k].copy_from_slice(&weights[c * k..(c + 1) * k]);
+            }
+            let packed = pointwise_weights(&padded, g.output_depth, kp);
+            // Word-aligned buffers, as arena regions are.
+            let mut out_words = vec![0u32; n.div_ceil(4)];
+            let mut in_words = vec![0u32; input.len().div_ceil(4)];
+            let got: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut out_words)[..n];
+            let inp: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut in_words)[..input.len()];
+            inp.copy_from_slice(&input);
+            conv_im2col_s8_in_place(&p, &rq, &packed, &bias, got, inp);
+            assert_eq!(&got[..], &want[..], "{g:?}");
         }
     }
 
