@@ -156,6 +156,69 @@ pub fn copy_run(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
+/// `dst` (the rows of a convolution window into its gathered form), word by word then byte by
+/// byte. Copies nothing unless every run lies inside both slices.
+pub fn copy_rows(
+    dst: &mut [u8],
+    dst_step: usize,
+    src: &[u8],
+    src_step: usize,
+    rows: usize,
+    n: usize,
+) {
+    if rows == 0 || n == 0 {
+        return;
+    }
+    let last = |step: usize| (rows - 1).checked_mul(step).and_then(|a| a.checked_add(n));
+    if !matches!(last(dst_step), Some(end) if end <= dst.len())
+        || !matches!(last(src_step), Some(end) if end <= src.len())
+    {
+        return;
+    }
+    // SAFETY: every run lies inside the slices (checked above; distinct borrows); the loops move
+    // exactly `n` bytes per row; every clobbered register is declared.
+    unsafe {
+        asm!(
+            "2:",
+            "mov {c}, {n}",
+            "mov {sp_}, {s}",
+            "mov {dp}, {d}",
+            "subs {c}, {c}, #4",
+            "blt 4f",
+            "3:",
+            "ldr {t}, [{sp_}], #4",
+            "str {t}, [{dp}], #4",
+            "subs {c}, {c}, #4",
+            "bge 3b",
+            "4:",
+            "adds {c}, {c}, #4",
+            "beq 6f",
+            "5:",
+            "ldrb {t}, [{sp_}], #1",
+            "strb {t}, [{dp}], #1",
+            "subs {c}, {c}, #1",
+            "bne 5b",
+            "6:",
+            "add {s}, {s}, {ss}",
+            "add {d}, {d}, {ds}",
+            "subs {rows}, {rows}, #1",
+            "bne 2b",
+            rows = inout(reg) rows => _,
+            n = in(reg) n,
+            s = inout(reg) src.as_ptr() => _,
+            d = inout(reg) dst.as_mut_ptr() => _,
+            ss = in(reg) src_step,
+            ds = in(reg) dst_step,
+            c = out(reg) _,
+            sp_ = out(reg) _,
+            dp = out(reg) _,
+            t = out(reg) _,
+            options(nostack),
+        );
+    }
+}
+
 /// The state of [`pointwise_pairs`]'s loop over channel pairs; the asm reads and updates it by
 /// fixed offsets (hence `repr(C)` and word-sized fields).
 #[repr(C)]
@@ -237,7 +300,44 @@ pub fn pointwise_pairs(
             "mov {a11}, {a01}",
             "ldr {xp}, [{prm}, #36]",
             "ldr r7, [{prm}, #40]",
+            // An odd step first, then two per pass.
+            "tst r7, #1",
+            "beq 7f",
+            "ldrd {w0}, {w1}, [{wp}], #8",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "sxtb16 {we0}, {w0}",
+            "sxtb16 {w0}, {w0}, ror #8",
+            "sxtb16 {we1}, {w1}",
+            "sxtb16 {w1}, {w1}, ror #8",
+            "smlad {a00}, {xe}, {we0}, {a00}",
+            "smlad {a00}, {xo}, {w0}, {a00}",
+            "smlad {a01}, {xe}, {we1}, {a01}",
+            "smlad {a01}, {xo}, {w1}, {a01}",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "smlad {a10}, {xe}, {we0}, {a10}",
+            "smlad {a10}, {xo}, {w0}, {a10}",
+            "smlad {a11}, {xe}, {we1}, {a11}",
+            "smlad {a11}, {xo}, {w1}, {a11}",
+            "subs r7, r7, #1",
+            "beq 8f",
+            "7:",
+            "lsr r7, r7, #1",
             "3:",
+            "ldrd {w0}, {w1}, [{wp}], #8",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "sxtb16 {we0}, {w0}",
+            "sxtb16 {w0}, {w0}, ror #8",
+            "sxtb16 {we1}, {w1}",
+            "sxtb16 {w1}, {w1}, ror #8",
+            "smlad {a00}, {xe}, {we0}, {a00}",
+            "smlad {a00}, {xo}, {w0}, {a00}",
+            "smlad {a01}, {xe}, {we1}, {a01}",
+            "smlad {a01}, {xo}, {w1}, {a01}",
+            "ldrd {xe}, {xo}, [{xp}], #8",
+            "smlad {a10}, {xe}, {we0}, {a10}",
+            "smlad {a10}, {xo}, {w0}, {a10}",
+            "smlad {a11}, {xe}, {we1}, {a11}",
+            "smlad {a11}, {xo}, {w1}, {a11}",
             "ldrd {w0}, {w1}, [{wp}], #8",
             "ldrd {xe}, {xo}, [{xp}], #8",
             "sxtb16 {we0}, {w0}",
@@ -255,6 +355,7 @@ pub fn pointwise_pairs(
             "smlad {a11}, {xo}, {w1}, {a11}",
             "subs r7, r7, #1",
             "bne 3b",
+            "8:",
             // Requantize: w0, w1 = multipliers; we0, we1 = e − 1; r7 = k.
             "ldr {xp}, [{prm}, #8]",
             "ldrd {w0}, {w1}, [{xp}], #8",

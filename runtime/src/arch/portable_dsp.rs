@@ -236,3 +236,28 @@ pub fn copy_run(dst: &mut [u8], src: &[u8]) {
         d.copy_from_slice(s);
     }
 }
+
+/// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
+/// `dst`. Copies nothing unless every run lies inside both slices.
+pub fn copy_rows(
+    dst: &mut [u8],
+    dst_step: usize,
+    src: &[u8],
+    src_step: usize,
+    rows: usize,
+    n: usize,
+) {
+    if rows == 0 || n == 0 {
+        return;
+    }
+    let last = |step: usize| (rows - 1).checked_mul(step).and_then(|a| a.checked_add(n));
+    if !matches!(last(dst_step), Some(end) if end <= dst.len())
+        || !matches!(last(src_step), Some(end) if end <= src.len())
+    {
+        return;
+    }
+    for r in 0..rows {
+        let (d, s) = (r * dst_step, r * src_step);
+        dst[d..d + n].copy_from_slice(&src[s..s + n]);
+    }
+}

@@ -29,7 +29,7 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, copy_run, dw_window_x4, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
+    conv_rows_2x1, copy_rows, dw_window_x4, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
     sxtb16_ror8, PointwisePairs, RowWindow, Window,
 };
 use crate::quant::requantize_fast;
@@ -542,7 +542,7 @@ impl<'a> Im2col<'a> {
     /// Gathers one window as bytes: the rows of taps inside the input copied, the rest
     /// (padding and the alignment tail) the input zero point. `img` is the image from byte
     /// `base` on (windows never reach below it).
-    fn gather(&self, img: &[u8], base: usize, px: usize, buf: &mut [u8]) {
+    fn gather(&self, img: &[u8], base: usize, (oy, ox): (usize, usize), buf: &mut [u8]) {
         let g = &self.p.geometry;
         let (iw, d, kh, kw) = (
             g.input_width,
@@ -550,8 +550,6 @@ impl<'a> Im2col<'a> {
             g.filter_height,
             g.filter_width,
         );
-        let ow = g.output_width.max(1);
-        let (oy, ox) = (px / ow, px % ow);
         let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
         let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
         let (fx0, fx1) = tap_range(x0, 1, kw, iw);
@@ -563,20 +561,17 @@ impl<'a> Im2col<'a> {
         } else {
             inside
         };
-        if let Some(rest) = buf.get_mut(fill..) {
+        if let Some(rest) = buf.get_mut(fill..).filter(|r| !r.is_empty()) {
             rest.fill(zero);
         }
         let (a, n) = (fx0 * d, (fx1 - fx0) * d);
-        let col = (x0 + fx0 as isize).max(0) as usize * d;
-        for fy in fy0..fy1 {
-            let iy = (y0 + (fy * g.dilation_height) as isize) as usize;
+        if fy1 > fy0 && fx1 > fx0 {
+            let col = (x0 + fx0 as isize) as usize * d;
+            let iy = (y0 + (fy0 * g.dilation_height) as isize) as usize;
             let at = (iy * iw * d + col).wrapping_sub(base);
-            let src = img.get(at..).and_then(|v| v.get(..n));
-            let dst = buf
-                .get_mut(fy * self.row + a..)
-                .and_then(|v| v.get_mut(..n));
-            if let (Some(src), Some(dst)) = (src, dst) {
-                copy_run(dst, src);
+            if let (Some(src), Some(dst)) = (img.get(at..), buf.get_mut(fy0 * self.row + a..)) {
+                let rows = fy1 - fy0;
+                copy_rows(dst, self.row, src, g.dilation_height * iw * d, rows, n);
             }
         }
     }
@@ -587,6 +582,13 @@ impl<'a> Im2col<'a> {
         let (kp, od, p) = (self.kp, self.od, self.p);
         let g = &p.geometry;
         let two = px + 1 < g.output_height * g.output_width;
+        let ow = g.output_width.max(1);
+        let (oy, ox) = (px / ow, px % ow);
+        let next = if ox + 1 < ow {
+            (oy, ox + 1)
+        } else {
+            (oy + 1, 0)
+        };
         let Some((raw, wide)) = scratch.get_mut(..6 * kp).map(|s| s.split_at_mut(2 * kp)) else {
             return;
         };
@@ -594,9 +596,9 @@ impl<'a> Im2col<'a> {
             return;
         };
         let (r0, r1) = raw.split_at_mut(kp);
-        self.gather(img, base, px, r0);
+        self.gather(img, base, (oy, ox), r0);
         if two {
-            self.gather(img, base, px + 1, r1);
+            self.gather(img, base, next, r1);
         } else {
             r1.copy_from_slice(r0);
         }
@@ -667,6 +669,11 @@ impl<'a> Im2col<'a> {
 /// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
 #[inline(always)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
+    if step == 1 {
+        let first = (-origin).max(0) as usize;
+        let end = (limit as isize - origin).clamp(0, filter as isize) as usize;
+        return (first.min(end), end);
+    }
     // ≥ 1 whatever the caller passes, so the divisions below can neither trap nor overflow.
     let step = isize::try_from(step.max(1)).unwrap_or(isize::MAX);
     let first = if origin < 0 {
