@@ -234,7 +234,9 @@ impl FullyConnected {
         let ok = weights.len() == d.units * d.depth * 4
             && bias.len() == d.units * 4
             && weights.chunks_exact(4).all(finite)
-            && bias.chunks_exact(4).all(|c| finite(c) && word(c) != 0x8000_0000);
+            && bias
+                .chunks_exact(4)
+                .all(|c| finite(c) && word(c) != 0x8000_0000);
         if !ok {
             return None;
         }

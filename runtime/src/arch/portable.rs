@@ -63,8 +63,8 @@ fn relu_bits(y: f32) -> f32 {
 ///
 /// The same two paths as the Arm module (see its contract): the fast one (sum started with the
 /// first product, ReLU by clearing the bits of a negative value), kept when every sum is finite
-/// (the Arm module's flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, the
-/// input so and no overflow), else the exact one. Equal to the reference kernel for finite
+/// (the Arm module's flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, ReLU
+/// and the input so and no overflow), else the exact one. Equal to the reference kernel for finite
 /// weights and biases with no bias `-0.0`.
 pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
     let (depth, units) = (x.len(), out.len());
@@ -72,7 +72,7 @@ pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool 
     if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
         return false;
     }
-    let mut ok = depth != 1 || !out_of_range(x[0]);
+    let mut ok = depth != 1 || relu && !out_of_range(x[0]);
     for (o, row) in out.iter_mut().zip(wb.chunks_exact(depth + 1)) {
         let mut acc = x[0] * row[0];
         for (x, w) in x.iter().zip(row).skip(1) {

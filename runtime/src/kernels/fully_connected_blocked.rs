@@ -256,7 +256,12 @@ mod tests {
                             let mut want = vec![0.0; batches * units];
                             let mut got = vec![1.0; batches * units];
                             fully_connected_f32(&p, &input, &weights, &bias, &mut want);
-                            fully_connected_f32_regs(&p, &input, &append_bias(&weights, &bias, depth), &mut got);
+                            fully_connected_f32_regs(
+                                &p,
+                                &input,
+                                &append_bias(&weights, &bias, depth),
+                                &mut got,
+                            );
                             let wb: Vec<u32> = want.iter().map(|v| v.to_bits()).collect();
                             let gb: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
                             assert_eq!(gb, wb, "depth {depth} units {units} case {case}");
