@@ -48,7 +48,7 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
 /// Whether `vcvt.s32.f32` of `y` raises Invalid Operation on Arm: NaN, or out of the `i32`
 /// range after truncation (taken conservatively as `|y| >= 2^31`).
 fn out_of_range(y: f32) -> bool {
-    !(y.abs() < 2_147_483_648.0)
+    y.is_nan() || y.abs() >= 2_147_483_648.0
 }
 
 /// `max(y, 0)` for a finite `y` that is not `-0.0`: the bits of a negative `y` cleared.
