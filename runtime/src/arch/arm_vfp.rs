@@ -254,8 +254,8 @@ unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: us
             "bmi 10f",
             // Depth 1 (ReLU only; no activation takes the exact loop): four units per pass,
             // `[w, b]` pairs.
-            "cmp lr, #0",
-            "beq 31f",
+            "cmp r3, #0",
+            "bpl 31f",
             "vldmia r0, {{s0}}",
             "vcvt.s32.f32 s1, s0",
             "21:",
