@@ -1,6 +1,8 @@
 //! Armv7E-M / Armv8-M Mainline with a single-precision FPU (`*-eabihf`): the float fully
-//! connected layer loop in inline assembly. LLVM neither forms `vldm` for it nor keeps the loop
-//! compact; here eight output units share each input load and each weight row is one `vldmia`.
+//! connected layer loops in inline assembly. LLVM neither forms `vldm` for them nor keeps the
+//! loops compact. Large layers ([`fc_f32`]): eight output units share each input load and each
+//! weight row is one `vldmia`. Small layers of depth 1 or 16 ([`fc_f32_small`]): the inputs stay
+//! in registers, one compact routine shared by every such layer.
 //!
 //! `vmla.f32` is the non-fused multiply-accumulate (the product is rounded before the add), so
 //! each step equals `acc + x * w` in Rust; the bias is added last and the clamp is the C++
