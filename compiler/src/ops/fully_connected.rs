@@ -213,6 +213,43 @@ impl FullyConnected {
     }
 }
 
+impl FullyConnected {
+    /// The constant of `fully_connected_f32_regs` (each unit's weights, then its bias, as
+    /// little-endian f32 bytes) when the layer suits it: input depth 1 (output units a multiple
+    /// of 4) or 16, ReLU or no activation, constant weights and bias (or none), and the kernel's
+    /// precondition: every weight and bias finite, no bias `-0.0`.
+    fn regs_params(&self, g: &Graph, node: &Node, d: &Dims) -> Option<Vec<u8>> {
+        let shape = d.depth == 16 || d.depth == 1 && d.units.is_multiple_of(4);
+        let act = matches!(self.activation, Activation::None | Activation::Relu);
+        if !(shape && act) {
+            return None;
+        }
+        let weights = g.tensor(node.input(1)?).data.as_deref()?;
+        let zeros = vec![0u8; d.units * 4];
+        let bias = match node.input(2) {
+            Some(b) => g.tensor(b).data.as_deref()?,
+            None => &zeros[..],
+        };
+        let word = |c: &[u8]| u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        let finite = |c: &[u8]| f32::from_bits(word(c)).is_finite();
+        let ok = weights.len() == d.units * d.depth * 4
+            && bias.len() == d.units * 4
+            && weights.chunks_exact(4).all(finite)
+            && bias
+                .chunks_exact(4)
+                .all(|c| finite(c) && word(c) != 0x8000_0000);
+        if !ok {
+            return None;
+        }
+        let mut out = Vec::with_capacity(weights.len() + bias.len());
+        for (w, b) in weights.chunks_exact(d.depth * 4).zip(bias.chunks_exact(4)) {
+            out.extend_from_slice(w);
+            out.extend_from_slice(b);
+        }
+        Some(out)
+    }
+}
+
 impl OpImpl for FullyConnected {
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
         self.check(g, node)
@@ -246,6 +283,18 @@ impl OpImpl for FullyConnected {
                 batches: #batches, input_depth: #depth, output_depth: #units,
                 activation_min: #lo, activation_max: #hi,
             });
+            let params_tokens = params.clone();
+            // Depth 1 or 16 with ReLU or no activation: the inputs held in registers, one
+            // shared compact kernel; each unit's weights followed by its bias in one constant.
+            if let Some(params) = self.regs_params(g, node, &d) {
+                let pid = e.constant(DType::F32, &params);
+                return Ok(e.call(
+                    quote!(fully_connected_f32_regs),
+                    quote!(FullyConnectedF32Params),
+                    params_tokens,
+                    &[Arg::In(input), Arg::Static(pid), Arg::Out(output)],
+                ));
+            }
             // Small layers: the reference kernel, which LLVM inlines with constant dimensions
             // (smallest code, nearly as fast). Large layers: eight output units per pass over the
             // input, weights interleaved here at compile time (bit-identical results).

@@ -1,6 +1,8 @@
 //! Armv7E-M / Armv8-M Mainline with a single-precision FPU (`*-eabihf`): the float fully
-//! connected layer loop in inline assembly. LLVM neither forms `vldm` for it nor keeps the loop
-//! compact; here eight output units share each input load and each weight row is one `vldmia`.
+//! connected layer loops in inline assembly. LLVM neither forms `vldm` for them nor keeps the
+//! loops compact. Large layers ([`fc_f32`]): eight output units share each input load and each
+//! weight row is one `vldmia`. Small layers of depth 1 or 16 ([`fc_f32_small`]): the inputs stay
+//! in registers, one compact routine shared by every such layer.
 //!
 //! `vmla.f32` is the non-fused multiply-accumulate (the product is rounded before the add), so
 //! each step equals `acc + x * w` in Rust; the bias is added last and the clamp is the C++
@@ -194,5 +196,184 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
                 options(nostack),
             );
         }
+    }
+}
+
+/// A small float fully connected row with its inputs in registers: input depth 1 or 16, `wb`
+/// holding each output unit's weights followed by its bias (`[unit][depth + 1]`), ReLU or no
+/// activation. Returns `false`, without touching `out`, when the shape is not one of those or a
+/// slice is too short.
+///
+/// Results equal the reference kernel's (`0.0 + x[0]·w[0] + … + x[d-1]·w[d-1]`, then `+ bias`,
+/// then `clamp` to `[0 or -f32::MAX, f32::MAX]`) for every input, provided every weight and
+/// bias is finite and no bias is `-0.0` (the compiler checks this). The fast path:
+/// - starts each sum with the first product instead of `0.0 +` it, which only changes the sign
+///   of a zero sum; adding a bias other than `-0.0` then gives the same value;
+/// - when every sum `y` is finite (so not `-0.0` either, by the bias), the clamp to `±f32::MAX`
+///   changes nothing and ReLU is clearing the bits of a negative `y` (`bic y, y, y asr #31`).
+///
+/// Finiteness is checked with FPSCR's sticky flags, never per output in the depth-1 case:
+/// - depth 16: `vcvt.s32.f32` of every `y` raises Invalid Operation (IOC) for NaN and for
+///   `|y| >= 2^31` (a few large finite values take the exact path too);
+/// - depth 1 (ReLU only: without an activation it runs the exact loop): `vcvt.s32.f32` of the
+///   input raises IOC unless it is finite (and below `2^31`); with finite weights and biases a
+///   non-finite `y` then needs an overflow (OFC).
+///
+/// If IOC or OFC is set afterwards (also when it was set on entry), the row is recomputed
+/// exactly: `0.0` plus every product in order, the bias, the C++ clamp (`vcmp`), and both flags
+/// are cleared, so the next row is fast again. The flags are not otherwise preserved.
+#[inline(always)]
+pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
+    let (depth, units) = (x.len(), out.len());
+    let shape = depth == 16 || depth == 1 && units % 4 == 0;
+    if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
+        return false;
+    }
+    let cfg = units | depth << 16 | usize::from(relu) << 31;
+    // SAFETY: the lengths were checked above.
+    unsafe { fc_f32_small_raw(x.as_ptr(), wb.as_ptr(), out.as_mut_ptr(), cfg) };
+    true
+}
+
+/// [`fc_f32_small`] after its checks: `cfg` is `units | depth << 16 | relu << 31`.
+///
+/// # Safety
+/// `x` holds `depth` (1 or 16) floats, `wb` `units · (depth + 1)`, `out` `units`; `units` is
+/// a multiple of 4 when `depth` is 1.
+#[inline(never)]
+unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: usize) {
+    // SAFETY: reads and writes stay within the lengths of the contract above; every clobbered
+    // register is declared.
+    unsafe {
+        asm!(
+            // Eight core registers only (no high callee-saved ones to save): r0 `x`, r1 walks
+            // `wb`, r2 walks `out`, r3 `cfg`, r4 the unit counter, r5 and r12 scratch; lr is
+            // the ReLU mask in the depth-16 loop, a data register in the depth-1 loop and the
+            // depth counter in the exact loop.
+            "uxth r4, r3",
+            "asr lr, r3, #31",
+            "lsls r5, r3, #11",
+            "bmi 10f",
+            // Depth 1 (ReLU only; no activation takes the exact loop): four units per pass,
+            // `[w, b]` pairs.
+            "cmp r3, #0",
+            "bpl 31f",
+            "vldmia r0, {{s0}}",
+            "vcvt.s32.f32 s1, s0",
+            "21:",
+            "vldmia r1!, {{s4-s11}}",
+            "vmul.f32 s4, s0, s4",
+            "vmul.f32 s6, s0, s6",
+            "vmul.f32 s8, s0, s8",
+            "vmul.f32 s10, s0, s10",
+            "vadd.f32 s12, s4, s5",
+            "vadd.f32 s13, s6, s7",
+            "vadd.f32 s14, s8, s9",
+            "vadd.f32 s15, s10, s11",
+            "vmov r5, lr, s12, s13",
+            "bic r5, r5, r5, asr #31",
+            "bic lr, lr, lr, asr #31",
+            "strd r5, lr, [r2], #8",
+            "vmov r5, lr, s14, s15",
+            "bic r5, r5, r5, asr #31",
+            "bic lr, lr, lr, asr #31",
+            "strd r5, lr, [r2], #8",
+            "subs r4, r4, #4",
+            "bne 21b",
+            "b 30f",
+            // Depth 16: the inputs in s0-s15, one unit per pass.
+            "10:",
+            "vldmia r0, {{s0-s15}}",
+            "11:",
+            "vldmia r1!, {{s16-s31}}",
+            "vmul.f32 s16, s0, s16",
+            "vmla.f32 s16, s1, s17",
+            "vmla.f32 s16, s2, s18",
+            "vmla.f32 s16, s3, s19",
+            "vmla.f32 s16, s4, s20",
+            "vmla.f32 s16, s5, s21",
+            "vmla.f32 s16, s6, s22",
+            "vmla.f32 s16, s7, s23",
+            "vmla.f32 s16, s8, s24",
+            "vmla.f32 s16, s9, s25",
+            "vmla.f32 s16, s10, s26",
+            "vmla.f32 s16, s11, s27",
+            "vmla.f32 s16, s12, s28",
+            "vmla.f32 s16, s13, s29",
+            "vmla.f32 s16, s14, s30",
+            "vmla.f32 s16, s15, s31",
+            "vldmia r1!, {{s17}}",
+            "vadd.f32 s16, s16, s17",
+            "vcvt.s32.f32 s17, s16",
+            "vmov r5, s16",
+            "and r12, lr, r5, asr #31",
+            "bic r5, r5, r12",
+            "str r5, [r2], #4",
+            "subs r4, r4, #1",
+            "bne 11b",
+            // Any NaN, infinity or overflow: back to the start of `wb` and `out`, recompute
+            // exactly.
+            "30:",
+            "vmrs r5, fpscr",
+            "tst r5, #5",
+            "beq 40f",
+            "uxth r4, r3",
+            "sub r2, r2, r4, lsl #2",
+            "ubfx r5, r3, #16, #5",
+            "mla r5, r5, r4, r4",
+            "sub r1, r1, r5, lsl #2",
+            "31:",
+            "asr lr, r3, #31",
+            "mvn r12, #0x800000",
+            "bic r5, r12, #0x80000000",
+            "bic r12, r12, lr",
+            "vmov s2, s3, r12, r5",
+            "uxth r4, r3",
+            "41:",
+            "movs r5, #0",
+            "vmov s16, r5",
+            "mov r5, r0",
+            "ubfx lr, r3, #16, #5",
+            "42:",
+            "vldmia r5!, {{s0}}",
+            "vldmia r1!, {{s1}}",
+            "vmla.f32 s16, s0, s1",
+            "subs lr, lr, #1",
+            "bne 42b",
+            "vldmia r1!, {{s1}}",
+            "vadd.f32 s16, s16, s1",
+            "vcmp.f32 s16, s2",
+            "vmrs APSR_nzcv, fpscr",
+            "it mi",
+            "vmovmi.f32 s16, s2",
+            "vcmp.f32 s3, s16",
+            "vmrs APSR_nzcv, fpscr",
+            "it mi",
+            "vmovmi.f32 s16, s3",
+            "vstmia r2!, {{s16}}",
+            "subs r4, r4, #1",
+            "bne 41b",
+            "vmrs r5, fpscr",
+            "bic r5, r5, #5",
+            "vmsr fpscr, r5",
+            "40:",
+            in("r0") x,
+            inout("r1") wb => _,
+            inout("r2") out => _,
+            in("r3") cfg,
+            out("r4") _,
+            out("r5") _,
+            out("r12") _,
+            out("lr") _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
     }
 }

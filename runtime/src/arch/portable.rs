@@ -44,3 +44,57 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
         *o = clamp_f32(total + bias[full + j], lo, hi);
     }
 }
+
+/// Whether `vcvt.s32.f32` of `y` raises Invalid Operation on Arm: NaN, or out of the `i32`
+/// range after truncation (taken conservatively as `|y| >= 2^31`).
+fn out_of_range(y: f32) -> bool {
+    y.is_nan() || y.abs() >= 2_147_483_648.0
+}
+
+/// `max(y, 0)` for a finite `y` that is not `-0.0`: the bits of a negative `y` cleared.
+fn relu_bits(y: f32) -> f32 {
+    let b = y.to_bits();
+    f32::from_bits(b & !(((b as i32) >> 31) as u32))
+}
+
+/// A small float fully connected row: input depth 1 or 16, `wb` holding each output unit's
+/// weights followed by its bias (`[unit][depth + 1]`), ReLU or no activation. Returns `false`,
+/// without touching `out`, when the shape is not one of those or a slice is too short.
+///
+/// The same two paths as the Arm module (see its contract): the fast one (sum started with the
+/// first product, ReLU by clearing the bits of a negative value), kept when every sum is finite
+/// (the Arm module's flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, ReLU
+/// and the input so and no overflow), else the exact one. Equal to the reference kernel for finite
+/// weights and biases with no bias `-0.0`.
+pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
+    let (depth, units) = (x.len(), out.len());
+    let shape = depth == 16 || depth == 1 && units % 4 == 0;
+    if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
+        return false;
+    }
+    let mut ok = depth != 1 || relu && !out_of_range(x[0]);
+    for (o, row) in out.iter_mut().zip(wb.chunks_exact(depth + 1)) {
+        let mut acc = x[0] * row[0];
+        for (x, w) in x.iter().zip(row).skip(1) {
+            acc += x * w;
+        }
+        let y = acc + row[depth];
+        ok &= if depth == 1 {
+            y.is_finite()
+        } else {
+            !out_of_range(y)
+        };
+        *o = if relu { relu_bits(y) } else { y };
+    }
+    if !ok {
+        let lo = if relu { 0.0 } else { f32::MIN };
+        for (o, row) in out.iter_mut().zip(wb.chunks_exact(depth + 1)) {
+            let mut total = 0.0f32;
+            for (x, w) in x.iter().zip(row) {
+                total += x * w;
+            }
+            *o = clamp_f32(total + row[depth], lo, f32::MAX);
+        }
+    }
+    true
+}
