@@ -7,9 +7,8 @@ use quote::quote;
 
 use super::conv_common::{
     bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_s8_fast, conv_tensors, im2col_in_place, im2col_scratch, nhwc, out_size, pad_before,
-    positive, requant_arg, scale_zp, weight_scales, ConvKind, ConvTensors, Geometry, Padding,
-    S8Conv,
+    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, s8_conv_scratch,
+    scale_zp, weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -142,12 +141,7 @@ impl OpImpl for Conv2d {
             output_zero_point: out_zp,
             range: (-128, 127),
         };
-        match im2col_scratch(&conv, &m, &s) {
-            // Gathering into the dying input and the unwritten output needs no scratch.
-            Some(b) if crate::plan::dies_at(g, node, t.input) && im2col_in_place(&geometry, b) => 0,
-            Some(b) => b,
-            None => 0,
-        }
+        s8_conv_scratch(g, node, t.input, &conv, (&m, &s))
     }
 
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error> {

@@ -504,33 +504,20 @@ pub fn conv_s8_fast(
         let b = e.constant_i32(c.bias);
         let rq = per_channel_requant(e, true, oc, multipliers, shifts);
         let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
-        if in_place {
-            return Some(e.call(
-                quote!(conv_im2col_s8_in_place),
-                quote!(ConvQuantParams),
-                params,
-                &[
-                    Arg::Expr(rq),
-                    Arg::Static(w),
-                    Arg::Static(b),
-                    Arg::Out(output),
-                    Arg::Dying(input),
-                ],
-            ));
-        }
-        return Some(e.call(
-            quote!(conv_im2col_s8),
-            quote!(ConvQuantParams),
-            params,
-            &[
-                Arg::Expr(rq),
-                Arg::In(input),
-                Arg::Static(w),
-                Arg::Static(b),
-                Arg::Out(output),
+        // In place, the dying input is the scratch; otherwise planned or free arena space.
+        let (kernel, input, scratch) = if in_place {
+            (quote!(conv_im2col_s8_in_place), None, Arg::Dying(input))
+        } else {
+            (
+                quote!(conv_im2col_s8),
+                Some(Arg::In(input)),
                 Arg::Scratch(scratch),
-            ],
-        ));
+            )
+        };
+        let mut args = vec![Arg::Expr(rq)];
+        args.extend(input);
+        args.extend([Arg::Static(w), Arg::Static(b), Arg::Out(output), scratch]);
+        return Some(e.call(kernel, quote!(ConvQuantParams), params, &args));
     }
     let rq = requant_arg(e, multipliers, shifts);
     let w = e.constant(DType::I8, c.weights);
@@ -606,6 +593,23 @@ pub fn im2col_in_place(g: &Geometry, scratch: usize) -> bool {
     (0..pixels).step_by(2).all(|px| {
         (px + 2) * od <= free_from || (min_from[px] >= scratch && scratch <= ih * iw * id)
     })
+}
+
+/// [`crate::ops::OpImpl::scratch`] of an int8 convolution given as an [`S8Conv`] (weights in
+/// CONV_2D's layout) over `input`: what `conv_im2col_s8` needs, or 0 when it does not apply or
+/// runs in place (gathering into the dying input and the unwritten output).
+pub fn s8_conv_scratch(
+    g: &Graph,
+    node: &Node,
+    input: usize,
+    c: &S8Conv<'_>,
+    (multipliers, shifts): (&[i32], &[i32]),
+) -> usize {
+    match im2col_scratch(c, multipliers, shifts) {
+        Some(b) if crate::plan::dies_at(g, node, input) && im2col_in_place(c.geometry, b) => 0,
+        Some(b) => b,
+        None => 0,
+    }
 }
 
 /// A matrix product as `pointwise_s8` computes it: `rows` rows of `depth` int8 inputs times

@@ -167,12 +167,8 @@ pub fn copy_rows(
     rows: usize,
     n: usize,
 ) {
-    if rows == 0 || n == 0 {
-        return;
-    }
-    let last = |step: usize| (rows - 1).checked_mul(step).and_then(|a| a.checked_add(n));
-    if !matches!(last(dst_step), Some(end) if end <= dst.len())
-        || !matches!(last(src_step), Some(end) if end <= src.len())
+    if !super::runs_fit(dst.len(), dst_step, rows, n)
+        || !super::runs_fit(src.len(), src_step, rows, n)
     {
         return;
     }
@@ -219,6 +215,30 @@ pub fn copy_rows(
     }
 }
 
+/// One step of [`pointwise_pairs`]'s loop: four inputs of two pixels times two channels, sixteen
+/// products (two `ldrd` of widened inputs, one of raw weights, four `sxtb16`, eight `smlad`).
+macro_rules! dot_2x2_step {
+    () => {
+        concat!(
+            "ldrd {w0}, {w1}, [{wp}], #8\n",
+            "ldrd {xe}, {xo}, [{xp}], #8\n",
+            "sxtb16 {we0}, {w0}\n",
+            "sxtb16 {w0}, {w0}, ror #8\n",
+            "sxtb16 {we1}, {w1}\n",
+            "sxtb16 {w1}, {w1}, ror #8\n",
+            "smlad {a00}, {xe}, {we0}, {a00}\n",
+            "smlad {a00}, {xo}, {w0}, {a00}\n",
+            "smlad {a01}, {xe}, {we1}, {a01}\n",
+            "smlad {a01}, {xo}, {w1}, {a01}\n",
+            "ldrd {xe}, {xo}, [{xp}], #8\n",
+            "smlad {a10}, {xe}, {we0}, {a10}\n",
+            "smlad {a10}, {xo}, {w0}, {a10}\n",
+            "smlad {a11}, {xe}, {we1}, {a11}\n",
+            "smlad {a11}, {xo}, {w1}, {a11}",
+        )
+    };
+}
+
 /// The state of [`pointwise_pairs`]'s loop over channel pairs; the asm reads and updates it by
 /// fixed offsets (hence `repr(C)` and word-sized fields).
 #[repr(C)]
@@ -256,17 +276,15 @@ pub fn pointwise_pairs(
     shift: &[u8],
     out: &mut [i8],
 ) {
-    if p.pairs == 0
-        || p.words == 0
-        || !p.fits(
-            scratch.len(),
-            weights.len(),
-            bias.len(),
-            multiplier.len(),
-            shift.len(),
-            out.len(),
-        )
-    {
+    let lens = [
+        scratch.len(),
+        weights.len(),
+        bias.len(),
+        multiplier.len(),
+        shift.len(),
+        out.len(),
+    ];
+    if !p.fits(lens) {
         return;
     }
     let mut state = PointwiseRow {
@@ -303,56 +321,14 @@ pub fn pointwise_pairs(
             // An odd step first, then two per pass.
             "tst r7, #1",
             "beq 7f",
-            "ldrd {w0}, {w1}, [{wp}], #8",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "sxtb16 {we0}, {w0}",
-            "sxtb16 {w0}, {w0}, ror #8",
-            "sxtb16 {we1}, {w1}",
-            "sxtb16 {w1}, {w1}, ror #8",
-            "smlad {a00}, {xe}, {we0}, {a00}",
-            "smlad {a00}, {xo}, {w0}, {a00}",
-            "smlad {a01}, {xe}, {we1}, {a01}",
-            "smlad {a01}, {xo}, {w1}, {a01}",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "smlad {a10}, {xe}, {we0}, {a10}",
-            "smlad {a10}, {xo}, {w0}, {a10}",
-            "smlad {a11}, {xe}, {we1}, {a11}",
-            "smlad {a11}, {xo}, {w1}, {a11}",
+            dot_2x2_step!(),
             "subs r7, r7, #1",
             "beq 8f",
             "7:",
             "lsr r7, r7, #1",
             "3:",
-            "ldrd {w0}, {w1}, [{wp}], #8",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "sxtb16 {we0}, {w0}",
-            "sxtb16 {w0}, {w0}, ror #8",
-            "sxtb16 {we1}, {w1}",
-            "sxtb16 {w1}, {w1}, ror #8",
-            "smlad {a00}, {xe}, {we0}, {a00}",
-            "smlad {a00}, {xo}, {w0}, {a00}",
-            "smlad {a01}, {xe}, {we1}, {a01}",
-            "smlad {a01}, {xo}, {w1}, {a01}",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "smlad {a10}, {xe}, {we0}, {a10}",
-            "smlad {a10}, {xo}, {w0}, {a10}",
-            "smlad {a11}, {xe}, {we1}, {a11}",
-            "smlad {a11}, {xo}, {w1}, {a11}",
-            "ldrd {w0}, {w1}, [{wp}], #8",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "sxtb16 {we0}, {w0}",
-            "sxtb16 {w0}, {w0}, ror #8",
-            "sxtb16 {we1}, {w1}",
-            "sxtb16 {w1}, {w1}, ror #8",
-            "smlad {a00}, {xe}, {we0}, {a00}",
-            "smlad {a00}, {xo}, {w0}, {a00}",
-            "smlad {a01}, {xe}, {we1}, {a01}",
-            "smlad {a01}, {xo}, {w1}, {a01}",
-            "ldrd {xe}, {xo}, [{xp}], #8",
-            "smlad {a10}, {xe}, {we0}, {a10}",
-            "smlad {a10}, {xo}, {w0}, {a10}",
-            "smlad {a11}, {xe}, {we1}, {a11}",
-            "smlad {a11}, {xo}, {w1}, {a11}",
+            dot_2x2_step!(),
+            dot_2x2_step!(),
             "subs r7, r7, #1",
             "bne 3b",
             "8:",

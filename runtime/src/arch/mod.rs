@@ -97,24 +97,27 @@ pub struct PointwisePairs {
 }
 
 impl PointwisePairs {
-    /// Whether the slices hold everything [`pointwise_pairs`] reads and writes.
-    pub fn fits(
-        &self,
-        scratch: usize,
-        weights: usize,
-        bias: usize,
-        multiplier: usize,
-        shift: usize,
-        out: usize,
-    ) -> bool {
+    /// Whether there is work and the slices (lengths of scratch, weights, bias, multiplier,
+    /// shift, out) hold everything [`pointwise_pairs`] reads and writes.
+    pub fn fits(&self, [scratch, weights, bias, multiplier, shift, out]: [usize; 6]) -> bool {
         let (w, n) = (self.words, 2 * self.pairs);
-        scratch / 4 >= w
+        w > 0
+            && n > 0
+            && scratch / 4 >= w
             && w.checked_mul(n).is_some_and(|need| weights >= need)
             && bias >= n
             && multiplier >= n
             && shift >= n
             && self.out1.checked_add(n).is_some_and(|need| out >= need)
     }
+}
+
+/// Whether `rows` runs of `n` bytes, `step` bytes apart, fit in `len` bytes (for [`copy_rows`];
+/// false when there is nothing to copy).
+pub fn runs_fit(len: usize, step: usize, rows: usize, n: usize) -> bool {
+    rows > 0
+        && n > 0
+        && matches!((rows - 1).checked_mul(step).and_then(|a| a.checked_add(n)), Some(end) if end <= len)
 }
 
 /// The filter rows of a convolution window, as [`conv_rows_2x1`] walks them for two pixels and

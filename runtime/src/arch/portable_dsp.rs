@@ -192,17 +192,15 @@ pub fn pointwise_pairs(
     shift: &[u8],
     out: &mut [i8],
 ) {
-    if p.pairs == 0
-        || p.words == 0
-        || !p.fits(
-            scratch.len(),
-            weights.len(),
-            bias.len(),
-            multiplier.len(),
-            shift.len(),
-            out.len(),
-        )
-    {
+    let lens = [
+        scratch.len(),
+        weights.len(),
+        bias.len(),
+        multiplier.len(),
+        shift.len(),
+        out.len(),
+    ];
+    if !p.fits(lens) {
         return;
     }
     let finish = |acc: i32, m: i32, shift: u8| {
@@ -247,12 +245,8 @@ pub fn copy_rows(
     rows: usize,
     n: usize,
 ) {
-    if rows == 0 || n == 0 {
-        return;
-    }
-    let last = |step: usize| (rows - 1).checked_mul(step).and_then(|a| a.checked_add(n));
-    if !matches!(last(dst_step), Some(end) if end <= dst.len())
-        || !matches!(last(src_step), Some(end) if end <= src.len())
+    if !super::runs_fit(dst.len(), dst_step, rows, n)
+        || !super::runs_fit(src.len(), src_step, rows, n)
     {
         return;
     }

@@ -974,63 +974,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pointwise_matches_fully_connected_reference() {
-        let mut r = Lcg(11);
-        for _ in 0..300 {
-            let pixels = 1 + r.next(6);
-            let d = 4 * (1 + r.next(12));
-            let od = 1 + r.next(9);
-            let input = r.i8s(pixels * d);
-            let weights = r.i8s(od * d);
-            let bias: Vec<i32> = (0..od).map(|_| r.next(40000) as i32 - 20000).collect();
-            let (m, s) = r.requant(od);
-            let rq = Requant {
-                multiplier: &m,
-                shift: &s,
-            };
-            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
-            let hi = 127 - r.next(50) as i32;
-            let fp = FullyConnectedS8Params {
-                batches: pixels,
-                input_depth: d,
-                output_depth: od,
-                output_offset: zo,
-                activation_min: lo,
-                activation_max: hi,
-            };
-            let mut want = vec![0i8; pixels * od];
-            fully_connected_s8(&fp, &rq, &input, &weights, &bias, &mut want);
-            let p = PointwiseS8Params {
-                pixels,
-                input_depth: d,
-                output_depth: od,
-                output_offset: zo,
-                activation_min: lo,
-                activation_max: hi,
-                fast_requant: false,
-            };
-            let packed = pointwise_weights(&weights, od, d);
-            let mut got = vec![0i8; pixels * od];
-            pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got, &mut []);
-            assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
-        }
-    }
-
-    #[test]
-    fn widened_pointwise_matches_fully_connected_reference() {
-        let mut r = Lcg(23);
-        for i in 0..400 {
+    /// `pointwise_s8` against the reference fully connected kernel on random shapes. `fast`:
+    /// requantization in the fast domain (right shifts only) and scratch of varying size (none
+    /// every fifth case: the in-register or small-stack forms), else any shifts and no scratch.
+    fn check_pointwise(seed: u64, cases: usize, fast: bool) {
+        let mut r = Lcg(seed);
+        for i in 0..cases {
             let pixels = 1 + r.next(7);
             let d = 4 * (1 + r.next(16));
             let od = 1 + r.next(11);
             let input = r.i8s(pixels * d);
             let weights = r.i8s(od * d);
             let bias: Vec<i32> = (0..od).map(|_| r.next(400000) as i32 - 200000).collect();
-            // The fast domain: right shifts only (accumulators stay far below 2^30 here).
-            let n = if r.next(3) == 0 { 1 } else { od };
-            let m: Vec<i32> = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
-            let s: Vec<i8> = (0..n).map(|_| -1 - r.next(20) as i8).collect();
+            let (m, s) = if fast {
+                let n = if r.next(3) == 0 { 1 } else { od };
+                fast_requant(&mut r, n)
+            } else {
+                r.requant(od)
+            };
             let rq = Requant {
                 multiplier: &m,
                 shift: &s,
@@ -1054,14 +1015,13 @@ mod tests {
                 output_offset: zo,
                 activation_min: lo,
                 activation_max: hi,
-                fast_requant: true,
+                fast_requant: fast,
             };
             let packed = pointwise_weights(&weights, od, d);
-            // Enough scratch (sometimes more, at an odd word offset of a bigger buffer), or
-            // none: the kernel falls back to its in-register form.
+            // Enough scratch (sometimes at an odd word offset of a bigger buffer), or none.
             let mut buf = vec![0u32; d + 3];
             let skip = if i % 4 == 0 { 0 } else { r.next(4) };
-            let scratch: &mut [u8] = if i % 5 == 0 {
+            let scratch: &mut [u8] = if !fast || i % 5 == 0 {
                 &mut []
             } else {
                 bytemuck::cast_slice_mut(&mut buf[skip..skip + d])
@@ -1070,6 +1030,16 @@ mod tests {
             pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got, scratch);
             assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
         }
+    }
+
+    #[test]
+    fn pointwise_matches_fully_connected_reference() {
+        check_pointwise(11, 300, false);
+    }
+
+    #[test]
+    fn widened_pointwise_matches_fully_connected_reference() {
+        check_pointwise(23, 400, true);
     }
 
     fn random_geometry(r: &mut Lcg, depthwise: bool) -> ConvGeometry {
@@ -1131,6 +1101,15 @@ mod tests {
         }
     }
 
+    /// `[output_depth][k]` weights zero-padded to `kp` per channel and paired by word.
+    fn im2col_weights(weights: &[i8], od: usize, k: usize, kp: usize) -> Vec<i32> {
+        let mut padded = vec![0i8; od * kp];
+        for c in 0..od {
+            padded[c * kp..c * kp + k].copy_from_slice(&weights[c * k..(c + 1) * k]);
+        }
+        pointwise_weights(&padded, od, kp)
+    }
+
     /// A fast-domain requantization: right shifts only.
     fn fast_requant(r: &mut Lcg, n: usize) -> (Vec<i32>, Vec<i8>) {
         let m = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
@@ -1163,11 +1142,7 @@ mod tests {
             let n = g.batches * g.output_height * g.output_width * g.output_depth;
             let mut want = vec![0i8; n];
             conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let mut padded = vec![0i8; g.output_depth * kp];
-            for c in 0..g.output_depth {
-                padded[c * kp..c * kp + k].copy_from_slice(&weights[c * k..(c + 1) * k]);
-            }
-            let packed = pointwise_weights(&padded, g.output_depth, kp);
+            let packed = im2col_weights(&weights, g.output_depth, k, kp);
             let mut scratch = vec![0u32; im2col_scratch_bytes(&g) / 4 + 1];
             let mut got = vec![0i8; n];
             conv_im2col_s8(
@@ -1246,11 +1221,7 @@ mod tests {
             let n = g.output_height * g.output_width * g.output_depth;
             let mut want = vec![0i8; n];
             conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let mut padded = vec![0i8; g.output_depth * kp];
-            for c in 0..g.output_depth {
-                padded[c * kp..c * kp + k].copy_from_slice(&weights[c * k..(c + 1) * k]);
-            }
-            let packed = pointwise_weights(&padded, g.output_depth, kp);
+            let packed = im2col_weights(&weights, g.output_depth, k, kp);
             // Word-aligned buffers, as arena regions are.
             let mut out_words = vec![0u32; n.div_ceil(4)];
             let mut in_words = vec![0u32; input.len().div_ceil(4)];
