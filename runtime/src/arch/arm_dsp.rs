@@ -156,6 +156,38 @@ pub fn copy_run(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Sets every byte of `dst` to `v` (a few bytes of a convolution window: a `memset` call costs
+/// more than these).
+pub fn fill_bytes(dst: &mut [u8], v: u8) {
+    if dst.is_empty() {
+        return;
+    }
+    // SAFETY: writes exactly `dst.len() ≥ 1` bytes from its start, words (unaligned words are
+    // fine on Armv7E-M) then bytes; clobbers are declared.
+    unsafe {
+        asm!(
+            "subs {n}, {n}, #4",
+            "blt 3f",
+            "2:",
+            "str {v}, [{d}], #4",
+            "subs {n}, {n}, #4",
+            "bge 2b",
+            "3:",
+            "adds {n}, {n}, #4",
+            "beq 5f",
+            "4:",
+            "strb {v}, [{d}], #1",
+            "subs {n}, {n}, #1",
+            "bne 4b",
+            "5:",
+            v = in(reg) u32::from(v) * 0x0101_0101,
+            d = inout(reg) dst.as_mut_ptr() => _,
+            n = inout(reg) dst.len() => _,
+            options(nostack),
+        );
+    }
+}
+
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst` (the rows of a convolution window into its gathered form), word by word then byte by
 /// byte. Copies nothing unless every run lies inside both slices.

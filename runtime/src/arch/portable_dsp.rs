@@ -255,3 +255,8 @@ pub fn copy_rows(
         dst[d..d + n].copy_from_slice(&src[s..s + n]);
     }
 }
+
+/// Sets every byte of `dst` to `v`.
+pub fn fill_bytes(dst: &mut [u8], v: u8) {
+    dst.fill(v);
+}

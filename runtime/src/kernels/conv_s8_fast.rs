@@ -29,8 +29,8 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, copy_rows, dw_window_x4, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
-    sxtb16_ror8, PointwisePairs, RowWindow, Window,
+    conv_rows_2x1, copy_rows, dw_window_x4, fill_bytes, pointwise_pairs, smlad, sxtab16,
+    sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow, Window,
 };
 use crate::quant::requantize_fast;
 
@@ -561,8 +561,8 @@ impl<'a> Im2col<'a> {
         } else {
             inside
         };
-        if let Some(rest) = buf.get_mut(fill..).filter(|r| !r.is_empty()) {
-            rest.fill(zero);
+        if let Some(rest) = buf.get_mut(fill..) {
+            fill_bytes(rest, zero);
         }
         let (a, n) = (fx0 * d, (fx1 - fx0) * d);
         if fy1 > fy0 && fx1 > fx0 {
