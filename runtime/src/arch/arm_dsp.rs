@@ -299,6 +299,7 @@ struct PointwiseRow {
 /// each of the four sums `requantize_fast` (`lsl`, `smmulr`, `add …, asr #31`, `asr` by `e − 1`,
 /// `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than int8's, the stores.
 /// Does nothing if a slice is too short or there is nothing to do.
+#[inline(never)]
 pub fn pointwise_pairs(
     p: &super::PointwisePairs,
     scratch: &[u32],

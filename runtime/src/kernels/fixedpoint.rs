@@ -6,7 +6,15 @@
 //! integer bits ([`mul`]); [`rescale`] moves a value to another format with rounding and
 //! saturation.
 
-use crate::quant::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul as mul};
+use crate::quant::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+
+/// gemmlowp's saturating rounding doubling high multiply, out of line: the fixed-point
+/// functions here call it dozens of times per element of small rows (softmax, tanh, logistic),
+/// where one copy of its code is worth more flash than the call costs in time.
+#[inline(never)]
+fn mul(a: i32, b: i32) -> i32 {
+    saturating_rounding_doubling_high_mul(a, b)
+}
 
 /// `Qa × Qb → Q(a+b)`: gemmlowp's fixed-point product (a rounding doubling high multiply).
 #[inline(always)]

@@ -60,7 +60,7 @@ pub struct SoftmaxS8Params {
 
 /// The exponent of each element of a row, in Q0, or `None` where the difference from the row
 /// maximum is below `diff_min`.
-#[inline(always)]
+#[inline(never)]
 fn exp_of_diff(p: &SoftmaxS8Params, x: i8, max: i8) -> Option<i32> {
     const SCALED_DIFF_INTEGER_BITS: i32 = 5;
     let diff = i32::from(x) - i32::from(max);
@@ -132,6 +132,7 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
 }
 
 /// int8 → int8 softmax (output scale 1/256, zero point −128), bit-exact with TFLM.
+#[inline(never)]
 pub fn softmax_s8(p: &SoftmaxS8Params, input: &[i8], output: &mut [i8]) {
     softmax_s8_impl(p, input, output);
 }
