@@ -28,6 +28,57 @@ mod portable_dsp;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp::*;
 
+#[cfg(kiln_dsp)]
+mod arm_dsp_dw;
+#[cfg(kiln_dsp)]
+pub use arm_dsp_dw::*;
+
+#[cfg(not(kiln_dsp))]
+mod portable_dsp_dw;
+#[cfg(not(kiln_dsp))]
+pub use portable_dsp_dw::*;
+
+/// Words per set of four channels in the table of [`dw3x3_x4`]: four biases, the nine weight
+/// words of a 3×3 filter, four multipliers and one word of four right shifts.
+pub const DW3X3_GROUP_WORDS: usize = 18;
+
+/// A 3×3 depthwise window lying wholly inside the input, as [`dw3x3_x4`] walks it for `groups`
+/// sets of four channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between
+/// rows; the next set of channels starts 4 bytes further in the input and
+/// [`DW3X3_GROUP_WORDS`] words further in the table. `k` is `1 + 2 · output_zero_point`
+/// (see [`crate::quant::requantize_fast`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Dw3x3 {
+    /// Bytes from one input tap to the next in a row.
+    pub x_col: usize,
+    /// Bytes from the first input tap of a row to that of the next row.
+    pub x_row: usize,
+    /// Sets of four channels (at least 1).
+    pub groups: usize,
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+}
+
+impl Dw3x3 {
+    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
+    /// window's first tap, the table of the first set, the output of the first channel), and
+    /// there is at least one set of channels.
+    pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
+        let span = self.groups.checked_mul(4);
+        let x_end = self
+            .x_row
+            .checked_mul(2)
+            .zip(self.x_col.checked_mul(2))
+            .and_then(|(a, b)| a.checked_add(b))
+            .zip(span)
+            .and_then(|(a, b)| a.checked_add(b));
+        self.groups > 0
+            && matches!(x_end, Some(end) if end <= x)
+            && matches!(self.groups.checked_mul(DW3X3_GROUP_WORDS), Some(end) if end <= table)
+            && matches!(span, Some(end) if end <= out)
+    }
+}
+
 /// A depthwise filter window clipped to the input, as [`dw_window_x4`] walks it for `groups`
 /// sets of four channels: `rows` rows of `cols` taps. Input taps are `x_col` bytes apart and
 /// input rows `x_row` apart; weight taps are 4 bytes apart (four channels per tap) and weight

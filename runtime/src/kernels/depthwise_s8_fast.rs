@@ -1,0 +1,272 @@
+//! int8 DEPTHWISE_CONV_2D with depth multiplier 1 and a multiple of 4 channels, four channels
+//! per 32-bit word, bit-exact with [`super::conv::depthwise_conv_2d_s8`] (the tests below run
+//! both on random shapes and data).
+//!
+//! The compiler lays out one table per layer ([`depthwise_table_words`] words per set of four
+//! channels) holding, for every set: the four biases with the input offset folded in
+//! (`bias + input_offset · Σ w`), the weights tap by tap (one word of four channels per tap,
+//! row-major over the filter), the four multipliers and one word of the four `!shift` bytes.
+//! The kernel reads it front to back, once per pixel.
+//!
+//! With the offset in the bias, a window sums `x · w` over every tap, with taps outside the input
+//! reading the input zero point (`-input_offset`), which is what TFLM's zero padding of `x +
+//! offset` amounts to. Windows of a 3×3 filter that lie wholly inside the input (all but the
+//! border pixels) go to [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps
+//! unrolled and the requantization inside; the other windows are summed here, tap by tap.
+//!
+//! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
+//! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
+//! `-31..=-1`, multipliers ≥ 0).
+
+use super::conv::ConvQuantParams;
+use crate::arch::{dw3x3_x4, smlabb, smlatt, sxtb16, sxtb16_ror8, Dw3x3};
+use crate::quant::requantize_fast;
+
+/// Words of the table per set of four channels for a filter of `taps` taps: four biases, `taps`
+/// weight words, four multipliers, one word of shifts.
+pub const fn depthwise_table_words(taps: usize) -> usize {
+    taps + 9
+}
+
+/// The table [`depthwise_conv_2d_s8_fast`] expects (see the module documentation), from
+/// TFLite's `[1, h, w, channels]` weights, the bias, per-channel (or one) multipliers and shifts,
+/// and the input offset. The compiler builds it at build time
+/// (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the tests.
+#[cfg(test)]
+pub(crate) fn depthwise_table(
+    weights: &[i8],
+    bias: &[i32],
+    multiplier: &[i32],
+    shift: &[i8],
+    input_offset: i32,
+) -> Vec<i32> {
+    let ch = bias.len();
+    let taps = weights.len() / ch;
+    let pick = |v: &[i32], c: usize| if v.len() == 1 { v[0] } else { v[c] };
+    let mut out = Vec::new();
+    for g in 0..ch / 4 {
+        let cs = 4 * g..4 * g + 4;
+        for c in cs.clone() {
+            let sum: i32 = (0..taps).map(|t| i32::from(weights[t * ch + c])).sum();
+            out.push(bias[c].wrapping_add(input_offset.wrapping_mul(sum)));
+        }
+        for t in 0..taps {
+            let w = &weights[t * ch + 4 * g..t * ch + 4 * g + 4];
+            out.push(i32::from_le_bytes([0, 1, 2, 3].map(|j| w[j] as u8)));
+        }
+        out.extend(cs.clone().map(|c| pick(multiplier, c)));
+        let s: Vec<i32> = shift.iter().map(|s| i32::from(*s)).collect();
+        out.push(i32::from_le_bytes(
+            [0, 1, 2, 3].map(|j| !(pick(&s, 4 * g + j) as u8)),
+        ));
+    }
+    out
+}
+
+/// int8 DEPTHWISE_CONV_2D with depth multiplier 1 and `channels % 4 == 0`, weights, bias and
+/// requantization constants in one `table` laid out as the module documentation describes
+/// (`channels / 4 · depthwise_table_words(filter_height · filter_width)` words). Every
+/// accumulator must lie in [`requantize_fast`]'s domain (the compiler checks it). Bit-exact with
+/// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
+/// a slice is too short.
+pub fn depthwise_conv_2d_s8_fast(
+    p: &ConvQuantParams,
+    table: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    let g = &p.geometry;
+    let (ih, iw, ch) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, kh, kw) = (
+        g.output_height,
+        g.output_width,
+        g.filter_height,
+        g.filter_width,
+    );
+    let (dh, dw) = (g.dilation_height, g.dilation_width);
+    let per = depthwise_table_words(kh * kw);
+    let groups = ch / 4;
+    if g.output_depth != ch
+        || ch == 0
+        || ch % 4 != 0
+        || input.len() < g.batches * ih * iw * ch
+        || output.len() < g.batches * oh * ow * ch
+        || table.len() < groups * per
+    {
+        return;
+    }
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    let clamp = lo > -128 || hi < 127;
+    let k = 1 + 2 * p.output_offset;
+    // Padding reads the input zero point in every lane.
+    let pad = ((-p.input_offset) as u8 as u32).wrapping_mul(0x0101_0101);
+    let x: &[u8] = bytemuck::cast_slice(input);
+    let win = Dw3x3 {
+        x_col: dw * ch,
+        x_row: dh * iw * ch,
+        groups,
+        k,
+    };
+    let image = ih * iw * ch;
+    let pixels = output.chunks_exact_mut(ch);
+    for (i, out) in pixels.take(g.batches * oh * ow).enumerate() {
+        let (b, oy, ox) = (i / (oh * ow), i / ow % oh, i % ow);
+        let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+        let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+        let Some(img) = x.get(b * image..(b + 1) * image) else {
+            return;
+        };
+        let inside = y0 >= 0
+            && x0 >= 0
+            && y0 as usize + (kh - 1) * dh < ih
+            && x0 as usize + (kw - 1) * dw < iw;
+        if inside && kh == 3 && kw == 3 {
+            let first = (y0 as usize * iw + x0 as usize) * ch;
+            dw3x3_x4(img.get(first..).unwrap_or_default(), table, out, &win);
+            if clamp {
+                for v in out.iter_mut() {
+                    *v = (*v).max(lo as i8).min(hi as i8);
+                }
+            }
+            continue;
+        }
+        // Any window: every tap, the ones outside the input reading the zero point.
+        let tap = |fy: usize, fx: usize, c: usize| {
+            let iy = y0 + (fy * dh) as isize;
+            let ix = x0 + (fx * dw) as isize;
+            if iy < 0 || ix < 0 || iy as usize >= ih || ix as usize >= iw {
+                return pad;
+            }
+            let at = (iy as usize * iw + ix as usize) * ch + c;
+            match img.get(at..at + 4) {
+                Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+                _ => pad,
+            }
+        };
+        for (gi, (t, o)) in table
+            .chunks_exact(per)
+            .zip(out.chunks_exact_mut(4))
+            .enumerate()
+        {
+            let (Some(bias), Some(w), Some(rest)) = (
+                t.first_chunk::<4>(),
+                t.get(4..4 + kh * kw),
+                t.get(4 + kh * kw..),
+            ) else {
+                return;
+            };
+            let [mut a0, mut a1, mut a2, mut a3] = *bias;
+            for (n, wv) in w.iter().enumerate() {
+                let xv = tap(n / kw, n % kw, 4 * gi);
+                let (we, wo) = (sxtb16(*wv as u32), sxtb16_ror8(*wv as u32));
+                let (xe, xo) = (sxtb16(xv), sxtb16_ror8(xv));
+                a0 = smlabb(xe, we, a0);
+                a2 = smlatt(xe, we, a2);
+                a1 = smlabb(xo, wo, a1);
+                a3 = smlatt(xo, wo, a3);
+            }
+            let (Some(m), Some(s)) = (rest.first_chunk::<4>(), rest.get(4)) else {
+                return;
+            };
+            let s = s.to_le_bytes();
+            for (j, (o, acc)) in o.iter_mut().zip([a0, a1, a2, a3]).enumerate() {
+                let r = requantize_fast(acc, m[j], !(s[j] as i8), k);
+                *o = r.max(lo.max(-128)).min(hi.min(127)) as i8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conv::{depthwise_conv_2d_s8, ConvGeometry};
+    use super::super::fully_connected::Requant;
+    use super::*;
+
+    /// A small deterministic generator.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+        fn i8s(&mut self, n: usize) -> Vec<i8> {
+            (0..n).map(|_| self.next(256) as u8 as i8).collect()
+        }
+    }
+
+    #[test]
+    fn fast_depthwise_matches_reference() {
+        let mut r = Lcg(23);
+        let mut interior = 0;
+        for case in 0..600 {
+            let (kh, kw) = if case % 3 == 0 {
+                (1 + r.next(4), 1 + r.next(4))
+            } else {
+                (3, 3)
+            };
+            let ch = 4 * (1 + r.next(5));
+            let g = ConvGeometry {
+                batches: 1 + r.next(2),
+                input_height: 1 + r.next(10),
+                input_width: 1 + r.next(10),
+                input_depth: ch,
+                output_height: 1 + r.next(7),
+                output_width: 1 + r.next(7),
+                output_depth: ch,
+                filter_height: kh,
+                filter_width: kw,
+                filter_depth: 1,
+                stride_height: 1 + r.next(3),
+                stride_width: 1 + r.next(3),
+                dilation_height: 1 + r.next(2),
+                dilation_width: 1 + r.next(2),
+                pad_height: r.next(3),
+                pad_width: r.next(3),
+            };
+            let full = r.next(3) == 0;
+            let p = ConvQuantParams {
+                geometry: g,
+                input_offset: r.next(256) as i32 - 127,
+                output_offset: r.next(256) as i32 - 128,
+                activation_min: if full { -128 } else { -128 + r.next(60) as i32 },
+                activation_max: if full { 127 } else { 127 - r.next(60) as i32 },
+            };
+            let input = r.i8s(g.batches * g.input_height * g.input_width * ch);
+            let weights = r.i8s(kh * kw * ch);
+            let bias: Vec<i32> = (0..ch)
+                .map(|_| r.next(1 << 21) as i32 - (1 << 20))
+                .collect();
+            let n = if r.next(4) == 0 { 1 } else { ch };
+            let m: Vec<i32> = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
+            let s: Vec<i8> = (0..n)
+                .map(|_| {
+                    if r.next(4) == 0 {
+                        -1 - r.next(31) as i8
+                    } else {
+                        -1 - r.next(12) as i8
+                    }
+                })
+                .collect();
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let len = g.batches * g.output_height * g.output_width * ch;
+            let mut want = vec![0i8; len];
+            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let table = depthwise_table(&weights, &bias, &m, &s, p.input_offset);
+            let mut got = vec![0i8; len];
+            depthwise_conv_2d_s8_fast(&p, &table, &input, &mut got);
+            assert_eq!(got, want, "{g:?}");
+            let some_inside = (g.output_height > 0)
+                && g.input_height >= 1 + 2 * g.dilation_height
+                && g.input_width >= 1 + 2 * g.dilation_width;
+            interior += usize::from(kh == 3 && kw == 3 && some_inside);
+        }
+        assert!(interior > 50, "{interior}");
+    }
+}
