@@ -154,7 +154,7 @@ impl DepthwiseConv2d {
                 return None;
             }
             let params = conv_quant_params(geometry, -in_zp, out_zp, range);
-            let table = depthwise_table(weights, kh * kw, &bias, rq, -in_zp);
+            let table = depthwise_table(weights, kh * kw, &bias, rq);
             let table = e.constant_i32(&table);
             return Some(e.call(
                 quote!(depthwise_conv_2d_s8_fast),
@@ -181,9 +181,7 @@ impl DepthwiseConv2d {
 
 /// The table of `kiln::kernels::depthwise_conv_2d_s8_fast` from DEPTHWISE_CONV_2D's int8
 /// `[taps][channels]` weights (`channels % 4 == 0`), the bias, the multipliers and shifts (one per
-/// channel, or one for all) and the input offset (minus the input zero point). Per set of four
-/// channels: the four biases with the input offset folded in (`bias + offset · Σ w`, wrapping as
-/// the kernel's sums do), the `taps` weight words (byte `j` of word `t` is channel `4g + j`'s
+/// channel, or one for all). Per set of four channels: the four biases, the `taps` weight words (byte `j` of word `t` is channel `4g + j`'s
 /// weight at tap `t`), the four multipliers, and one word whose byte `j` is `!shift` of channel
 /// `4g + j` (the kernel shifts right by it, see `kiln::quant::requantize_fast`).
 pub fn depthwise_table(
@@ -191,7 +189,6 @@ pub fn depthwise_table(
     taps: usize,
     bias: &[i32],
     (multipliers, shifts): (&[i32], &[i32]),
-    input_offset: i32,
 ) -> Vec<i32> {
     let channels = bias.len();
     let pick = |v: &[i32], c: usize| {
@@ -202,10 +199,7 @@ pub fn depthwise_table(
     let mut out = Vec::with_capacity(channels / 4 * (taps + 9));
     for g in 0..channels / 4 {
         let cs = 4 * g..4 * g + 4;
-        out.extend(cs.clone().map(|c| {
-            let sum: i32 = (0..taps).map(|t| i32::from(w(t, c))).sum();
-            bias[c].wrapping_add(input_offset.wrapping_mul(sum))
-        }));
+        out.extend(cs.clone().map(|c| bias.get(c).copied().unwrap_or(0)));
         out.extend((0..taps).map(|t| {
             i32::from_le_bytes(
                 cs.clone()

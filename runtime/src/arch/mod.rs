@@ -45,8 +45,8 @@ pub const DW3X3_GROUP_WORDS: usize = 18;
 /// A 3×3 depthwise window lying wholly inside the input, as [`dw3x3_x4`] walks it for `groups`
 /// sets of four channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between
 /// rows; the next set of channels starts 4 bytes further in the input and
-/// [`DW3X3_GROUP_WORDS`] words further in the table. `k` is `1 + 2 · output_zero_point`
-/// (see [`crate::quant::requantize_fast`]).
+/// [`DW3X3_GROUP_WORDS`] words further in the table. `offset` is the input offset in both 16-bit
+/// lanes and `k` is `1 + 2 · output_zero_point` (see [`crate::quant::requantize_fast`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Dw3x3 {
     /// Bytes from one input tap to the next in a row.
@@ -55,6 +55,8 @@ pub struct Dw3x3 {
     pub x_row: usize,
     /// Sets of four channels (at least 1).
     pub groups: usize,
+    /// The input offset (minus the input zero point) in both 16-bit lanes.
+    pub offset: u32,
     /// `1 + 2 · output_zero_point`.
     pub k: i32,
 }

@@ -7,14 +7,15 @@ use super::{Dw3x3, DW3X3_GROUP_WORDS};
 /// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
 /// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
 /// `[multiplier; 4]` and one word whose byte `j` is `!shift` of channel `4g + j`:
-/// `acc[j] = bias[j] + Σ x[j] · w[j]` over the taps with wrapping adds, then
+/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
 /// `out[4g + j] = clamp(requantize_fast(acc[j], multiplier[j], shift[j], k), -128, 127)`.
-/// The input offset is not added: the bias holds it. Does nothing if the window does not fit
+/// Does nothing if the window does not fit
 /// the slices ([`Dw3x3::fits`]).
 pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
     }
+    let off = i32::from(win.offset as u16 as i16);
     let groups = table.chunks_exact(DW3X3_GROUP_WORDS);
     for (g, (t, o)) in groups.zip(out.chunks_exact_mut(4)).enumerate() {
         let Some(t) = t.first_chunk::<DW3X3_GROUP_WORDS>() else {
@@ -26,7 +27,7 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             let (mut acc, m) = (bias[j], m[j]);
             for (tap, wt) in w.iter().enumerate() {
                 let at = (tap / 3) * win.x_row + (tap % 3) * win.x_col + 4 * g + j;
-                let xv = i32::from(x.get(at).copied().unwrap_or(0) as i8);
+                let xv = i32::from(x.get(at).copied().unwrap_or(0) as i8) + off;
                 let wv = i32::from(wt.to_le_bytes()[j] as i8);
                 acc = acc.wrapping_add(xv * wv);
             }

@@ -3,23 +3,21 @@
 //! both on random shapes and data).
 //!
 //! The compiler lays out one table per layer ([`depthwise_table_words`] words per set of four
-//! channels) holding, for every set: the four biases with the input offset folded in
-//! (`bias + input_offset · Σ w`), the weights tap by tap (one word of four channels per tap,
-//! row-major over the filter), the four multipliers and one word of the four `!shift` bytes.
-//! The kernel reads it front to back, once per pixel.
+//! channels) holding, for every set: the four biases, the weights tap by tap (one word of four
+//! channels per tap, row-major over the filter), the four multipliers and one word of the four
+//! `!shift` bytes. The kernel reads it front to back, once per pixel.
 //!
-//! With the offset in the bias, a window sums `x · w` over every tap, with taps outside the input
-//! reading the input zero point (`-input_offset`), which is what TFLM's zero padding of `x +
-//! offset` amounts to. Windows of a 3×3 filter that lie wholly inside the input (all but the
-//! border pixels) go to [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps
-//! unrolled and the requantization inside; the other windows are summed here, tap by tap.
+//! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
+//! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
+//! offset added by `sxtab16` and the requantization inside. The other windows sum the taps
+//! inside the input here, row by row (TFLM's padding adds nothing).
 //!
 //! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
 //! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
 //! `-31..=-1`, multipliers ≥ 0).
 
 use super::conv::ConvQuantParams;
-use crate::arch::{dw3x3_x4, smlabb, smlatt, sxtb16, sxtb16_ror8, Dw3x3};
+use crate::arch::{dw3x3_x4, smlabb, smlatt, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, Dw3x3};
 use crate::quant::requantize_fast;
 
 /// Words of the table per set of four channels for a filter of `taps` taps: four biases, `taps`
@@ -29,8 +27,8 @@ pub const fn depthwise_table_words(taps: usize) -> usize {
 }
 
 /// The table [`depthwise_conv_2d_s8_fast`] expects (see the module documentation), from
-/// TFLite's `[1, h, w, channels]` weights, the bias, per-channel (or one) multipliers and shifts,
-/// and the input offset. The compiler builds it at build time
+/// TFLite's `[1, h, w, channels]` weights, the bias and per-channel (or one) multipliers and
+/// shifts. The compiler builds it at build time
 /// (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the tests.
 #[cfg(test)]
 pub(crate) fn depthwise_table(
@@ -38,7 +36,6 @@ pub(crate) fn depthwise_table(
     bias: &[i32],
     multiplier: &[i32],
     shift: &[i8],
-    input_offset: i32,
 ) -> Vec<i32> {
     let ch = bias.len();
     let taps = weights.len() / ch;
@@ -46,10 +43,7 @@ pub(crate) fn depthwise_table(
     let mut out = Vec::new();
     for g in 0..ch / 4 {
         let cs = 4 * g..4 * g + 4;
-        for c in cs.clone() {
-            let sum: i32 = (0..taps).map(|t| i32::from(weights[t * ch + c])).sum();
-            out.push(bias[c].wrapping_add(input_offset.wrapping_mul(sum)));
-        }
+        out.extend_from_slice(&bias[cs.clone()]);
         for t in 0..taps {
             let w = &weights[t * ch + 4 * g..t * ch + 4 * g + 4];
             out.push(i32::from_le_bytes([0, 1, 2, 3].map(|j| w[j] as u8)));
@@ -98,13 +92,13 @@ pub fn depthwise_conv_2d_s8_fast(
     let (lo, hi) = (p.activation_min, p.activation_max);
     let clamp = lo > -128 || hi < 127;
     let k = 1 + 2 * p.output_offset;
-    // Padding reads the input zero point in every lane.
-    let pad = ((-p.input_offset) as u8 as u32).wrapping_mul(0x0101_0101);
+    let off = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
     let x: &[u8] = bytemuck::cast_slice(input);
     let win = Dw3x3 {
         x_col: dw * ch,
         x_row: dh * iw * ch,
         groups,
+        offset: off,
         k,
     };
     let image = ih * iw * ch;
@@ -116,12 +110,17 @@ pub fn depthwise_conv_2d_s8_fast(
         let Some(img) = x.get(b * image..(b + 1) * image) else {
             return;
         };
-        let inside = y0 >= 0
-            && x0 >= 0
-            && y0 as usize + (kh - 1) * dh < ih
-            && x0 as usize + (kw - 1) * dw < iw;
-        if inside && kh == 3 && kw == 3 {
-            let first = (y0 as usize * iw + x0 as usize) * ch;
+        let (fy0, fy1) = tap_range(y0, dh, kh, ih);
+        let (fx0, fx1) = tap_range(x0, dw, kw, iw);
+        // The first tap inside the input (meaningless when there is none).
+        let first = if fy1 > fy0 && fx1 > fx0 {
+            let iy = (y0 + (fy0 * dh) as isize) as usize;
+            let ix = (x0 + (fx0 * dw) as isize) as usize;
+            (iy * iw + ix) * ch
+        } else {
+            0
+        };
+        if (fy0, fy1, fx0, fx1, kh, kw) == (0, 3, 0, 3, 3, 3) {
             dw3x3_x4(img.get(first..).unwrap_or_default(), table, out, &win);
             if clamp {
                 for v in out.iter_mut() {
@@ -130,19 +129,7 @@ pub fn depthwise_conv_2d_s8_fast(
             }
             continue;
         }
-        // Any window: every tap, the ones outside the input reading the zero point.
-        let tap = |fy: usize, fx: usize, c: usize| {
-            let iy = y0 + (fy * dh) as isize;
-            let ix = x0 + (fx * dw) as isize;
-            if iy < 0 || ix < 0 || iy as usize >= ih || ix as usize >= iw {
-                return pad;
-            }
-            let at = (iy as usize * iw + ix as usize) * ch + c;
-            match img.get(at..at + 4) {
-                Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-                _ => pad,
-            }
-        };
+        // Any other window: the taps inside the input, row by row.
         for (gi, (t, o)) in table
             .chunks_exact(per)
             .zip(out.chunks_exact_mut(4))
@@ -156,14 +143,22 @@ pub fn depthwise_conv_2d_s8_fast(
                 return;
             };
             let [mut a0, mut a1, mut a2, mut a3] = *bias;
-            for (n, wv) in w.iter().enumerate() {
-                let xv = tap(n / kw, n % kw, 4 * gi);
-                let (we, wo) = (sxtb16(*wv as u32), sxtb16_ror8(*wv as u32));
-                let (xe, xo) = (sxtb16(xv), sxtb16_ror8(xv));
-                a0 = smlabb(xe, we, a0);
-                a2 = smlatt(xe, we, a2);
-                a1 = smlabb(xo, wo, a1);
-                a3 = smlatt(xo, wo, a3);
+            for fy in fy0..fy1 {
+                let row = first + (fy - fy0) * win.x_row + 4 * gi;
+                let taps = w.get(fy * kw + fx0..fy * kw + fx1).unwrap_or_default();
+                for (n, wv) in taps.iter().enumerate() {
+                    let at = row + n * win.x_col;
+                    let Some(&[b0, b1, b2, b3]) = img.get(at..at + 4) else {
+                        return;
+                    };
+                    let xv = u32::from_le_bytes([b0, b1, b2, b3]);
+                    let (we, wo) = (sxtb16(*wv as u32), sxtb16_ror8(*wv as u32));
+                    let (xe, xo) = (sxtab16(off, xv), sxtab16_ror8(off, xv));
+                    a0 = smlabb(xe, we, a0);
+                    a2 = smlatt(xe, we, a2);
+                    a1 = smlabb(xo, wo, a1);
+                    a3 = smlatt(xo, wo, a3);
+                }
             }
             let (Some(m), Some(s)) = (rest.first_chunk::<4>(), rest.get(4)) else {
                 return;
@@ -175,6 +170,24 @@ pub fn depthwise_conv_2d_s8_fast(
             }
         }
     }
+}
+
+/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
+#[inline(always)]
+fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
+    let step = step.max(1) as isize;
+    let first = if origin < 0 {
+        ((-origin + step - 1) / step) as usize
+    } else {
+        0
+    };
+    let room = limit as isize - origin;
+    let end = if room <= 0 {
+        0
+    } else {
+        (((room + step - 1) / step) as usize).min(filter)
+    };
+    (first.min(end), end)
 }
 
 #[cfg(test)]
@@ -258,7 +271,7 @@ mod tests {
             let len = g.batches * g.output_height * g.output_width * ch;
             let mut want = vec![0i8; len];
             depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let table = depthwise_table(&weights, &bias, &m, &s, p.input_offset);
+            let table = depthwise_table(&weights, &bias, &m, &s);
             let mut got = vec![0i8; len];
             depthwise_conv_2d_s8_fast(&p, &table, &input, &mut got);
             assert_eq!(got, want, "{g:?}");
