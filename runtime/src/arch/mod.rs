@@ -38,6 +38,72 @@ mod portable_dsp_dw;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp_dw::*;
 
+/// Any depthwise window (clipped to the input, or of any filter size), as [`dw_rect_x4`] walks it
+/// for `groups` sets of four channels: `rows` rows of `cols` input taps, `x_col` bytes apart in a
+/// row and `x_row` bytes apart between rows. The table holds `taps + 9` words per set (four
+/// biases, `taps` weight words, four multipliers, one word of shifts); the window's first tap
+/// uses weight word `w_first` and the next row's first tap `w_row` words further. `offset` and `k`
+/// as in [`Dw3x3`].
+#[derive(Clone, Copy, Debug)]
+pub struct DwRect {
+    /// Rows of taps inside the input (0 for none).
+    pub rows: usize,
+    /// Taps per row inside the input (0 for none).
+    pub cols: usize,
+    /// Bytes from one input tap to the next in a row.
+    pub x_col: usize,
+    /// Bytes from the first input tap of a row to that of the next row.
+    pub x_row: usize,
+    /// Weight word of the first tap.
+    pub w_first: usize,
+    /// Weight words from one row's first tap to the next row's (the filter width).
+    pub w_row: usize,
+    /// Weight words per set (the filter's taps).
+    pub taps: usize,
+    /// Sets of four channels (at least 1).
+    pub groups: usize,
+    /// The input offset (minus the input zero point) in both 16-bit lanes.
+    pub offset: u32,
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+}
+
+impl DwRect {
+    /// Table words per set of four channels.
+    pub fn group_words(&self) -> usize {
+        self.taps + 9
+    }
+
+    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
+    /// window's first tap, the table of the first set, the output of the first channel), every
+    /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
+    pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
+        let span = self.groups.checked_mul(4);
+        let table_ok = matches!(
+            self.groups.checked_mul(self.taps.saturating_add(9)),
+            Some(end) if end <= table
+        );
+        if self.groups == 0 || !table_ok || !matches!(span, Some(end) if end <= out) {
+            return false;
+        }
+        if self.rows == 0 || self.cols == 0 {
+            return true;
+        }
+        let (r, c) = (self.rows - 1, self.cols - 1);
+        let x_end = r
+            .checked_mul(self.x_row)
+            .zip(c.checked_mul(self.x_col))
+            .and_then(|(a, b)| a.checked_add(b))
+            .zip(span)
+            .and_then(|(a, b)| a.checked_add(b));
+        let w_end = r
+            .checked_mul(self.w_row)
+            .and_then(|a| a.checked_add(self.w_first))
+            .and_then(|a| a.checked_add(self.cols));
+        matches!(x_end, Some(end) if end <= x) && matches!(w_end, Some(end) if end <= self.taps)
+    }
+}
+
 /// Words per set of four channels in the table of [`dw3x3_x4`]: four biases, the nine weight
 /// words of a 3×3 filter, four multipliers and one word of four right shifts.
 pub const DW3X3_GROUP_WORDS: usize = 18;

@@ -9,16 +9,16 @@
 //!
 //! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
 //! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
-//! offset added by `sxtab16` and the requantization inside. The other windows sum the taps
-//! inside the input here, row by row (TFLM's padding adds nothing).
+//! offset added by `sxtab16` and the requantization inside. Every other window (the border
+//! pixels, other filter sizes) goes to [`crate::arch::dw_rect_x4`], the same asm with loops over
+//! the rows and taps of the window inside the input (TFLM's padding adds nothing).
 //!
 //! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
 //! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
 //! `-31..=-1`, multipliers ≥ 0).
 
 use super::conv::ConvQuantParams;
-use crate::arch::{dw3x3_x4, smlabb, smlatt, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, Dw3x3};
-use crate::quant::requantize_fast;
+use crate::arch::{dw3x3_x4, dw_rect_x4, Dw3x3, DwRect};
 
 /// Words of the table per set of four channels for a filter of `taps` taps: four biases, `taps`
 /// weight words, four multipliers, one word of shifts.
@@ -60,9 +60,10 @@ pub(crate) fn depthwise_table(
 /// int8 DEPTHWISE_CONV_2D with depth multiplier 1 and `channels % 4 == 0`, weights, bias and
 /// requantization constants in one `table` laid out as the module documentation describes
 /// (`channels / 4 · depthwise_table_words(filter_height · filter_width)` words). Every
-/// accumulator must lie in [`requantize_fast`]'s domain (the compiler checks it). Bit-exact with
+/// accumulator must lie in [`crate::quant::requantize_fast`]'s domain (the compiler checks it). Bit-exact with
 /// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
 /// a slice is too short.
+#[inline(never)]
 pub fn depthwise_conv_2d_s8_fast(
     p: &ConvQuantParams,
     table: &[i32],
@@ -92,81 +93,53 @@ pub fn depthwise_conv_2d_s8_fast(
     let (lo, hi) = (p.activation_min, p.activation_max);
     let clamp = lo > -128 || hi < 127;
     let k = 1 + 2 * p.output_offset;
-    let off = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
+    let offset = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
     let x: &[u8] = bytemuck::cast_slice(input);
-    let win = Dw3x3 {
-        x_col: dw * ch,
-        x_row: dh * iw * ch,
+    let (x_col, x_row) = (dw * ch, dh * iw * ch);
+    let inner = Dw3x3 {
+        x_col,
+        x_row,
         groups,
-        offset: off,
+        offset,
         k,
     };
     let image = ih * iw * ch;
-    let pixels = output.chunks_exact_mut(ch);
-    for (i, out) in pixels.take(g.batches * oh * ow).enumerate() {
-        let (b, oy, ox) = (i / (oh * ow), i / ow % oh, i % ow);
-        let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-        let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
-        let Some(img) = x.get(b * image..(b + 1) * image) else {
-            return;
-        };
-        let (fy0, fy1) = tap_range(y0, dh, kh, ih);
-        let (fx0, fx1) = tap_range(x0, dw, kw, iw);
-        // The first tap inside the input (meaningless when there is none).
-        let first = if fy1 > fy0 && fx1 > fx0 {
-            let iy = (y0 + (fy0 * dh) as isize) as usize;
-            let ix = (x0 + (fx0 * dw) as isize) as usize;
-            (iy * iw + ix) * ch
-        } else {
-            0
-        };
-        if (fy0, fy1, fx0, fx1, kh, kw) == (0, 3, 0, 3, 3, 3) {
-            dw3x3_x4(img.get(first..).unwrap_or_default(), table, out, &win);
-            if clamp {
-                for v in out.iter_mut() {
-                    *v = (*v).max(lo as i8).min(hi as i8);
-                }
-            }
-            continue;
-        }
-        // Any other window: the taps inside the input, row by row.
-        for (gi, (t, o)) in table
-            .chunks_exact(per)
-            .zip(out.chunks_exact_mut(4))
-            .enumerate()
-        {
-            let (Some(bias), Some(w), Some(rest)) = (
-                t.first_chunk::<4>(),
-                t.get(4..4 + kh * kw),
-                t.get(4 + kh * kw..),
-            ) else {
-                return;
-            };
-            let [mut a0, mut a1, mut a2, mut a3] = *bias;
-            for fy in fy0..fy1 {
-                let row = first + (fy - fy0) * win.x_row + 4 * gi;
-                let taps = w.get(fy * kw + fx0..fy * kw + fx1).unwrap_or_default();
-                for (n, wv) in taps.iter().enumerate() {
-                    let at = row + n * win.x_col;
-                    let Some(&[b0, b1, b2, b3]) = img.get(at..at + 4) else {
-                        return;
+    let mut pixels = output.chunks_exact_mut(ch);
+    for img in x.chunks_exact(image.max(1)).take(g.batches) {
+        for oy in 0..oh {
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let (fy0, fy1) = tap_range(y0, dh, kh, ih);
+            let iy = (y0 + (fy0 * dh) as isize).max(0) as usize;
+            for ox in 0..ow {
+                let Some(out) = pixels.next() else {
+                    return;
+                };
+                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+                let (fx0, fx1) = tap_range(x0, dw, kw, iw);
+                let ix = (x0 + (fx0 * dw) as isize).max(0) as usize;
+                let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
+                if (fy0, fy1, fx0, fx1, kh, kw) == (0, 3, 0, 3, 3, 3) {
+                    dw3x3_x4(xs, table, out, &inner);
+                } else {
+                    let win = DwRect {
+                        rows: fy1 - fy0,
+                        cols: fx1 - fx0,
+                        x_col,
+                        x_row,
+                        w_first: fy0 * kw + fx0,
+                        w_row: kw,
+                        taps: kh * kw,
+                        groups,
+                        offset,
+                        k,
                     };
-                    let xv = u32::from_le_bytes([b0, b1, b2, b3]);
-                    let (we, wo) = (sxtb16(*wv as u32), sxtb16_ror8(*wv as u32));
-                    let (xe, xo) = (sxtab16(off, xv), sxtab16_ror8(off, xv));
-                    a0 = smlabb(xe, we, a0);
-                    a2 = smlatt(xe, we, a2);
-                    a1 = smlabb(xo, wo, a1);
-                    a3 = smlatt(xo, wo, a3);
+                    dw_rect_x4(xs, table, out, &win);
                 }
-            }
-            let (Some(m), Some(s)) = (rest.first_chunk::<4>(), rest.get(4)) else {
-                return;
-            };
-            let s = s.to_le_bytes();
-            for (j, (o, acc)) in o.iter_mut().zip([a0, a1, a2, a3]).enumerate() {
-                let r = requantize_fast(acc, m[j], !(s[j] as i8), k);
-                *o = r.max(lo.max(-128)).min(hi.min(127)) as i8;
+                if clamp {
+                    for v in out.iter_mut() {
+                        *v = (*v).max(lo as i8).min(hi as i8);
+                    }
+                }
             }
         }
     }
