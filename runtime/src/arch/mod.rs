@@ -78,29 +78,25 @@ impl DwRect {
     /// window's first tap, the table of the first set, the output of the first channel), every
     /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
-        let span = self.groups.checked_mul(4);
-        let table_ok = matches!(
-            self.groups.checked_mul(self.taps.saturating_add(9)),
-            Some(end) if end <= table
-        );
-        if self.groups == 0 || !table_ok || !matches!(span, Some(end) if end <= out) {
+        let n = |v: usize| v as u64;
+        let span = n(self.groups).saturating_mul(4);
+        if self.groups == 0
+            || n(self.groups).saturating_mul(n(self.taps).saturating_add(9)) > n(table)
+            || span > n(out)
+        {
             return false;
         }
         if self.rows == 0 || self.cols == 0 {
             return true;
         }
-        let (r, c) = (self.rows - 1, self.cols - 1);
-        let x_end = r
-            .checked_mul(self.x_row)
-            .zip(c.checked_mul(self.x_col))
-            .and_then(|(a, b)| a.checked_add(b))
-            .zip(span)
-            .and_then(|(a, b)| a.checked_add(b));
-        let w_end = r
-            .checked_mul(self.w_row)
-            .and_then(|a| a.checked_add(self.w_first))
-            .and_then(|a| a.checked_add(self.cols));
-        matches!(x_end, Some(end) if end <= x) && matches!(w_end, Some(end) if end <= self.taps)
+        let (r, c) = (n(self.rows - 1), n(self.cols - 1));
+        let x_end = (r.saturating_mul(n(self.x_row)))
+            .saturating_add(c.saturating_mul(n(self.x_col)))
+            .saturating_add(span);
+        let w_end = (r.saturating_mul(n(self.w_row)))
+            .saturating_add(n(self.w_first))
+            .saturating_add(n(self.cols));
+        x_end <= n(x) && w_end <= n(self.taps)
     }
 }
 
@@ -132,18 +128,15 @@ impl Dw3x3 {
     /// window's first tap, the table of the first set, the output of the first channel), and
     /// there is at least one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
-        let span = self.groups.checked_mul(4);
-        let x_end = self
-            .x_row
-            .checked_mul(2)
-            .zip(self.x_col.checked_mul(2))
-            .and_then(|(a, b)| a.checked_add(b))
-            .zip(span)
-            .and_then(|(a, b)| a.checked_add(b));
+        let n = |v: usize| v as u64;
+        let span = n(self.groups).saturating_mul(4);
+        let x_end = (n(self.x_row).saturating_add(n(self.x_col)))
+            .saturating_mul(2)
+            .saturating_add(span);
         self.groups > 0
-            && matches!(x_end, Some(end) if end <= x)
-            && matches!(self.groups.checked_mul(DW3X3_GROUP_WORDS), Some(end) if end <= table)
-            && matches!(span, Some(end) if end <= out)
+            && x_end <= n(x)
+            && n(self.groups).saturating_mul(DW3X3_GROUP_WORDS as u64) <= n(table)
+            && span <= n(out)
     }
 }
 

@@ -91,7 +91,6 @@ pub fn depthwise_conv_2d_s8_fast(
         return;
     }
     let (lo, hi) = (p.activation_min, p.activation_max);
-    let clamp = lo > -128 || hi < 127;
     let k = 1 + 2 * p.output_offset;
     let offset = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
     let x: &[u8] = bytemuck::cast_slice(input);
@@ -135,31 +134,29 @@ pub fn depthwise_conv_2d_s8_fast(
                     };
                     dw_rect_x4(xs, table, out, &win);
                 }
-                if clamp {
-                    for v in out.iter_mut() {
-                        *v = (*v).max(lo as i8).min(hi as i8);
-                    }
-                }
             }
+        }
+    }
+    // A fused activation narrower than int8, after the int8 saturation (the same result).
+    if lo > -128 || hi < 127 {
+        for v in output.iter_mut().take(g.batches * oh * ow * ch) {
+            *v = (*v).max(lo as i8).min(hi as i8);
         }
     }
 }
 
-/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
+/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`
+/// (`first == end` when there is none).
 #[inline(always)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
-    let step = step.max(1) as isize;
-    let first = if origin < 0 {
-        ((-origin + step - 1) / step) as usize
+    let step = step.max(1);
+    let (first, room) = if origin < 0 {
+        let before = origin.unsigned_abs();
+        (before.div_ceil(step), limit.saturating_add(before))
     } else {
-        0
+        (0, limit.saturating_sub(origin as usize))
     };
-    let room = limit as isize - origin;
-    let end = if room <= 0 {
-        0
-    } else {
-        (((room + step - 1) / step) as usize).min(filter)
-    };
+    let end = room.div_ceil(step).min(filter);
     (first.min(end), end)
 }
 
