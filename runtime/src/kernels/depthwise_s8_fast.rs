@@ -245,11 +245,30 @@ mod tests {
             let mut got = vec![0i8; len];
             depthwise_conv_2d_s8_fast(&p, &table, &input, &mut got);
             assert_eq!(got, want, "{g:?}");
-            let some_inside = (g.output_height > 0)
-                && g.input_height >= 1 + 2 * g.dilation_height
-                && g.input_width >= 1 + 2 * g.dilation_width;
-            interior += usize::from(kh == 3 && kw == 3 && some_inside);
+            // Pixels whose 3×3 window lies wholly inside the input (the unrolled path).
+            let inside = |o: usize, stride: usize, pad: usize, dil: usize, limit: usize| {
+                o * stride >= pad && o * stride - pad + 2 * dil < limit
+            };
+            for oy in 0..g.output_height {
+                for ox in 0..g.output_width {
+                    let y = inside(
+                        oy,
+                        g.stride_height,
+                        g.pad_height,
+                        g.dilation_height,
+                        g.input_height,
+                    );
+                    let x = inside(
+                        ox,
+                        g.stride_width,
+                        g.pad_width,
+                        g.dilation_width,
+                        g.input_width,
+                    );
+                    interior += usize::from(kh == 3 && kw == 3 && y && x);
+                }
+            }
         }
-        assert!(interior > 50, "{interior}");
+        assert!(interior > 300, "{interior}");
     }
 }
