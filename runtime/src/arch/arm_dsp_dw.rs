@@ -7,8 +7,8 @@ use core::arch::asm;
 
 use super::{Dw3x3, DwRect};
 
-/// A 3×3 depthwise window wholly inside the input (see [`Dw3x3`]), requantized and stored:
-/// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// `pixels` 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
+/// stored, pixel after pixel: for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
 /// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
 /// `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose byte `j` is `!shift` of channel `4g + j`:
 /// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
@@ -25,16 +25,18 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
         return;
     }
     let op = out.as_mut_ptr();
-    let end = op.wrapping_add(4 * win.groups);
-    // SAFETY: `fits` checked that every input tap of every set (up to `2·x_row + 2·x_col +
-    // 4·groups` bytes from `x`), every table word (`18·groups`) and every output byte
-    // (`4·groups`) lies inside the slices; `xp` starts 4 bytes early because each set's first
-    // load pre-increments it. Every operand is in a named register (LLVM may hand r6 and r7 to
-    // `reg` operands); r6 and r7 are saved and restored on the stack with the end pointer,
-    // leaving `sp` as it was; every other register written is declared.
+    let span = 4 * win.groups;
+    // SAFETY: `fits` checked that every input tap of every set of every pixel (up to
+    // `(pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`), every table word
+    // (`18·groups`, read once per pixel: the table pointer goes back after each) and every output
+    // byte (`4·groups·pixels`) lies inside the slices; `xp` starts 4 bytes early because each
+    // set's first load pre-increments it, and moves to the next pixel's first tap minus 4 after
+    // the last set. Every operand is in a named register (LLVM may hand r6 and r7 to `reg`
+    // operands); r6 and r7 are saved and restored on the stack with the loop bounds, leaving
+    // `sp` as it was; every other register written is declared.
     unsafe {
         asm!(
-            "push {{r4, r5, r6, r7}}",
+            "push {{r0-r7}}",
             "2:",
             "ldm r10!, {{r0-r3}}",
             "ldr r5, [r8, #4]!",
@@ -144,7 +146,7 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             "smmulr r3, r3, r7",
             "add r3, r3, r3, asr #31",
             "ldr r4, [r10], #4",
-            "ldr r5, [sp, #4]",
+            "ldr r5, [sp, #20]",
             "asr r0, r0, r4",
             "add r0, r0, r5",
             "ssat r0, #8, r0, asr #1",
@@ -164,9 +166,20 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             "add r3, r3, r5",
             "ssat r3, #8, r3, asr #1",
             "strb r3, [r11], #1",
+            "ldr r4, [sp, #16]",
+            "cmp r11, r4",
+            "bne 2b",
+            "ldr r4, [sp, #12]",
+            "add r4, r4, r11",
+            "str r4, [sp, #16]",
+            "ldr r4, [sp, #4]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #8]",
+            "sub r10, r10, r4",
             "ldr r4, [sp]",
             "cmp r11, r4",
             "bne 2b",
+            "add sp, sp, #16",
             "pop {{r4, r5, r6, r7}}",
             inout("r8") x.as_ptr().wrapping_sub(4) => _,
             inout("r10") table.as_ptr() => _,
@@ -174,12 +187,12 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             in("r12") win.x_col,
             in("lr") win.x_row,
             in("r9") win.offset,
-            inout("r4") end => _,
+            inout("r0") op.wrapping_add(span * win.pixels) => _,
+            inout("r1") win.x_pixel.wrapping_sub(span) => _,
+            inout("r2") 4 * super::DW3X3_GROUP_WORDS * win.groups => _,
+            inout("r3") span => _,
+            inout("r4") op.wrapping_add(span) => _,
             inout("r5") win.k => _,
-            out("r0") _,
-            out("r1") _,
-            out("r2") _,
-            out("r3") _,
         );
     }
 }

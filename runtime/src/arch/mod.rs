@@ -78,25 +78,28 @@ impl DwRect {
     /// window's first tap, the table of the first set, the output of the first channel), every
     /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
-        let n = |v: usize| v as u64;
-        let span = n(self.groups).saturating_mul(4);
-        if self.groups == 0
-            || n(self.groups).saturating_mul(n(self.taps).saturating_add(9)) > n(table)
-            || span > n(out)
-        {
-            return false;
+        self.ends(x, table, out).unwrap_or(false)
+    }
+
+    fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
+        let span = self.groups.checked_mul(4)?;
+        let table_end = self.groups.checked_mul(self.taps.checked_add(9)?)?;
+        if self.groups == 0 || table_end > table || span > out {
+            return Some(false);
         }
         if self.rows == 0 || self.cols == 0 {
-            return true;
+            return Some(true);
         }
-        let (r, c) = (n(self.rows - 1), n(self.cols - 1));
-        let x_end = (r.saturating_mul(n(self.x_row)))
-            .saturating_add(c.saturating_mul(n(self.x_col)))
-            .saturating_add(span);
-        let w_end = (r.saturating_mul(n(self.w_row)))
-            .saturating_add(n(self.w_first))
-            .saturating_add(n(self.cols));
-        x_end <= n(x) && w_end <= n(self.taps)
+        let (r, c) = (self.rows - 1, self.cols - 1);
+        let x_end = r
+            .checked_mul(self.x_row)?
+            .checked_add(c.checked_mul(self.x_col)?)?
+            .checked_add(span)?;
+        let w_end = r
+            .checked_mul(self.w_row)?
+            .checked_add(self.w_first)?
+            .checked_add(self.cols)?;
+        Some(x_end <= x && w_end <= self.taps)
     }
 }
 
@@ -104,13 +107,19 @@ impl DwRect {
 /// words of a 3×3 filter, four multipliers and one word of four right shifts.
 pub const DW3X3_GROUP_WORDS: usize = 18;
 
-/// A 3×3 depthwise window lying wholly inside the input, as [`dw3x3_x4`] walks it for `groups`
-/// sets of four channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between
-/// rows; the next set of channels starts 4 bytes further in the input and
-/// [`DW3X3_GROUP_WORDS`] words further in the table. `offset` is the input offset in both 16-bit
-/// lanes and `k` is `1 + 2 · output_zero_point` (see [`crate::quant::requantize_fast`]).
+/// `pixels` 3×3 depthwise windows lying wholly inside the input, `x_pixel` bytes apart (one
+/// output row's run of inside pixels), as [`dw3x3_x4`] walks them for `groups` sets of four
+/// channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between rows; the
+/// next set of channels starts 4 bytes further in the input and [`DW3X3_GROUP_WORDS`] words
+/// further in the table; the outputs of the pixels follow each other. `offset` is the input
+/// offset in both 16-bit lanes and `k` is `1 + 2 · output_zero_point` (see
+/// [`crate::quant::requantize_fast`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Dw3x3 {
+    /// Pixels (at least 1).
+    pub pixels: usize,
+    /// Bytes from one pixel's first input tap to the next pixel's.
+    pub x_pixel: usize,
     /// Bytes from one input tap to the next in a row.
     pub x_col: usize,
     /// Bytes from the first input tap of a row to that of the next row.
@@ -124,19 +133,27 @@ pub struct Dw3x3 {
 }
 
 impl Dw3x3 {
-    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
-    /// window's first tap, the table of the first set, the output of the first channel), and
-    /// there is at least one set of channels.
+    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the first
+    /// pixel's first tap, the table of the first set, the output of the first pixel), and there
+    /// is at least one pixel and one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
-        let n = |v: usize| v as u64;
-        let span = n(self.groups).saturating_mul(4);
-        let x_end = (n(self.x_row).saturating_add(n(self.x_col)))
-            .saturating_mul(2)
-            .saturating_add(span);
-        self.groups > 0
-            && x_end <= n(x)
-            && n(self.groups).saturating_mul(DW3X3_GROUP_WORDS as u64) <= n(table)
-            && span <= n(out)
+        self.ends(x, table, out).unwrap_or(false)
+    }
+
+    fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
+        let span = self.groups.checked_mul(4)?;
+        let x_end = self
+            .x_row
+            .checked_add(self.x_col)?
+            .checked_mul(2)?
+            .checked_add(span)?
+            .checked_add(self.pixels.checked_sub(1)?.checked_mul(self.x_pixel)?)?;
+        Some(
+            self.groups > 0
+                && x_end <= x
+                && self.groups.checked_mul(DW3X3_GROUP_WORDS)? <= table
+                && span.checked_mul(self.pixels)? <= out,
+        )
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::{Dw3x3, DwRect, DW3X3_GROUP_WORDS};
 
-/// A 3×3 depthwise window wholly inside the input (see [`Dw3x3`]), requantized and stored:
-/// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// `pixels` 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
+/// stored, pixel after pixel: for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
 /// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
 /// `[multiplier; 4]` and one word whose byte `j` is `!shift` of channel `4g + j`:
 /// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
@@ -15,6 +15,15 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
     }
+    let span = 4 * win.groups;
+    for (p, out) in out.chunks_exact_mut(span).take(win.pixels).enumerate() {
+        let x = x.get(p * win.x_pixel..).unwrap_or_default();
+        pixel(x, table, out, win);
+    }
+}
+
+/// One pixel of [`dw3x3_x4`].
+fn pixel(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     let off = i32::from(win.offset as u16 as i16);
     let groups = table.chunks_exact(DW3X3_GROUP_WORDS);
     for (g, (t, o)) in groups.zip(out.chunks_exact_mut(4)).enumerate() {

@@ -95,45 +95,71 @@ pub fn depthwise_conv_2d_s8_fast(
     let offset = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
     let x: &[u8] = bytemuck::cast_slice(input);
     let (x_col, x_row) = (dw * ch, dh * iw * ch);
-    let inner = Dw3x3 {
-        x_col,
-        x_row,
-        groups,
-        offset,
-        k,
-    };
+    let x_pixel = g.stride_width * ch;
     let image = ih * iw * ch;
-    let mut pixels = output.chunks_exact_mut(ch);
+    // The output columns whose windows lie wholly inside the input's width: one run per row.
+    let (run0, run1) = if (kh, kw) == (3, 3) {
+        let (first, end) = tap_range(-(g.pad_width as isize), g.stride_width, ow, iw);
+        let (_, inside) = tap_range(
+            (2 * dw) as isize - g.pad_width as isize,
+            g.stride_width,
+            ow,
+            iw,
+        );
+        (first, end.min(inside).max(first))
+    } else {
+        (0, 0)
+    };
+    let rows = output.chunks_exact_mut((ow * ch).max(1));
+    let mut rows = rows.take(g.batches * oh);
     for img in x.chunks_exact(image.max(1)).take(g.batches) {
         for oy in 0..oh {
+            let Some(out_row) = rows.next() else {
+                return;
+            };
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
             let (fy0, fy1) = tap_range(y0, dh, kh, ih);
             let iy = (y0 + (fy0 * dh) as isize).max(0) as usize;
-            for ox in 0..ow {
-                let Some(out) = pixels.next() else {
-                    return;
-                };
+            let at = |ox: usize| {
                 let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
                 let (fx0, fx1) = tap_range(x0, dw, kw, iw);
                 let ix = (x0 + (fx0 * dw) as isize).max(0) as usize;
-                let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
-                if (fy0, fy1, fx0, fx1, kh, kw) == (0, 3, 0, 3, 3, 3) {
-                    dw3x3_x4(xs, table, out, &inner);
-                } else {
-                    let win = DwRect {
-                        rows: fy1 - fy0,
-                        cols: fx1 - fx0,
-                        x_col,
-                        x_row,
-                        w_first: fy0 * kw + fx0,
-                        w_row: kw,
-                        taps: kh * kw,
-                        groups,
-                        offset,
-                        k,
-                    };
-                    dw_rect_x4(xs, table, out, &win);
-                }
+                (img.get((iy * iw + ix) * ch..).unwrap_or_default(), fx0, fx1)
+            };
+            let (a, e) = if (fy0, fy1) == (0, kh) {
+                (run0, run1)
+            } else {
+                (0, 0)
+            };
+            if a < e {
+                let run = Dw3x3 {
+                    pixels: e - a,
+                    x_pixel,
+                    x_col,
+                    x_row,
+                    groups,
+                    offset,
+                    k,
+                };
+                let out = out_row.get_mut(a * ch..e * ch).unwrap_or_default();
+                dw3x3_x4(at(a).0, table, out, &run);
+            }
+            for ox in (0..a).chain(e..ow) {
+                let (xs, fx0, fx1) = at(ox);
+                let win = DwRect {
+                    rows: fy1 - fy0,
+                    cols: fx1 - fx0,
+                    x_col,
+                    x_row,
+                    w_first: fy0 * kw + fx0,
+                    w_row: kw,
+                    taps: kh * kw,
+                    groups,
+                    offset,
+                    k,
+                };
+                let out = out_row.get_mut(ox * ch..(ox + 1) * ch).unwrap_or_default();
+                dw_rect_x4(xs, table, out, &win);
             }
         }
     }
