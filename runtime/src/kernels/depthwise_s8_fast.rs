@@ -142,9 +142,14 @@ pub fn depthwise_conv_2d_s8_fast(
                     k,
                 };
                 let out = out_row.get_mut(a * ch..e * ch).unwrap_or_default();
-                dw3x3_x4(at(a).0, table, out, &run);
+                // The run's first window starts inside the input: `a · stride ≥ pad`.
+                let ix = (a * g.stride_width).saturating_sub(g.pad_width);
+                let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
+                dw3x3_x4(xs, table, out, &run);
             }
-            for ox in (0..a).chain(e..ow) {
+            // The border columns: `0..a` then `e..ow`, in one loop.
+            for i in 0..ow - (e - a) {
+                let ox = if i < a { i } else { i + (e - a) };
                 let (xs, fx0, fx1) = at(ox);
                 let win = DwRect {
                     rows: fy1 - fy0,
@@ -172,8 +177,9 @@ pub fn depthwise_conv_2d_s8_fast(
 }
 
 /// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`
-/// (`first == end` when there is none).
-#[inline(always)]
+/// (`first == end` when there is none). Not inlined: once per row and border pixel, and five
+/// call sites.
+#[inline(never)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
     let step = step.max(1);
     let (first, room) = if origin < 0 {
