@@ -126,7 +126,7 @@ impl DepthwiseConv2d {
 impl DepthwiseConv2d {
     /// The optimized int8 kernels, or `None` for the reference: depth multiplier 1 and a multiple
     /// of 4 channels → `kiln::kernels::depthwise_s8_fast` when `requantize_fast` is exact for every
-    /// accumulator (`fast_requant_ok`; else the reference), with one table of folded biases,
+    /// accumulator (`fast_requant_ok`; else the reference), with one table of biases,
     /// weights and requantization constants ([`depthwise_table`]); one input channel → a
     /// convolution with the weights transposed to `[channels, h, w, 1]` (`conv_2d_rows_s8`).
     fn emit_s8_fast(
@@ -181,8 +181,8 @@ impl DepthwiseConv2d {
 
 /// The table of `kiln::kernels::depthwise_conv_2d_s8_fast` from DEPTHWISE_CONV_2D's int8
 /// `[taps][channels]` weights (`channels % 4 == 0`), the bias, the multipliers and shifts (one per
-/// channel, or one for all). Per set of four channels: the four biases, the `taps` weight words (byte `j` of word `t` is channel `4g + j`'s
-/// weight at tap `t`), the four multipliers, and one word whose byte `j` is `!shift` of channel
+/// channel, or one for all). Per set of four channels: the four biases, the `taps` weight words
+/// (byte `j` of word `t` is channel `4g + j`'s weight at tap `t`), the four multipliers, and one word whose byte `j` is `!shift` of channel
 /// `4g + j` (the kernel shifts right by it, see `kiln::quant::requantize_fast`).
 pub fn depthwise_table(
     weights: &[u8],
@@ -200,18 +200,11 @@ pub fn depthwise_table(
     for g in 0..channels / 4 {
         let cs = 4 * g..4 * g + 4;
         out.extend(cs.clone().map(|c| bias.get(c).copied().unwrap_or(0)));
-        out.extend((0..taps).map(|t| {
-            i32::from_le_bytes(
-                cs.clone()
-                    .map(|c| w(t, c) as u8)
-                    .collect::<Vec<_>>()
-                    .try_into()
-                    .unwrap_or([0; 4]),
-            )
-        }));
+        let c0 = cs.start;
+        out.extend((0..taps).map(|t| i32::from_le_bytes([0, 1, 2, 3].map(|j| w(t, c0 + j) as u8))));
         out.extend(cs.clone().map(|c| pick(multipliers, c)));
-        let nshift: Vec<u8> = cs.map(|c| !(pick(shifts, c) as i8 as u8)).collect();
-        out.push(i32::from_le_bytes(nshift.try_into().unwrap_or([0; 4])));
+        let nshift = [0, 1, 2, 3].map(|j| !(pick(shifts, c0 + j) as i8 as u8));
+        out.push(i32::from_le_bytes(nshift));
     }
     out
 }
