@@ -6,9 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, s8_conv_scratch,
-    scale_zp, weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
+    abs_sums_channel_last, bias_i32, channel_multipliers, check_conv_quant, conv_f32_params,
+    conv_kind, conv_quant_params, conv_s8_fast, conv_tensors, fast_requant_ok, nhwc, out_size,
+    pad_before, positive, requant_arg, s8_conv_scratch, scale_zp, weight_scales, ConvKind,
+    ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -123,11 +124,11 @@ impl DepthwiseConv2d {
 }
 
 impl DepthwiseConv2d {
-    /// The optimized int8 kernels (`kiln::kernels::conv_s8_fast`), or `None` for the reference:
-    /// depth multiplier 1 and a multiple of 4 channels → `depthwise_conv_2d_x4_s8` (four channels
-    /// per word, weights grouped by four channels); one input
-    /// channel → a convolution with the weights transposed to `[channels, h, w, 1]`
-    /// (`conv_2d_rows_s8`).
+    /// The optimized int8 kernels, or `None` for the reference: depth multiplier 1 and a multiple
+    /// of 4 channels → `kiln::kernels::depthwise_s8_fast` when `requantize_fast` is exact for every
+    /// accumulator (`fast_requant_ok`; else the reference), with one table of biases,
+    /// weights and requantization constants ([`depthwise_table`]); one input channel → a
+    /// convolution with the weights transposed to `[channels, h, w, 1]` (`conv_2d_rows_s8`).
     fn emit_s8_fast(
         &self,
         g: &Graph,
@@ -148,22 +149,18 @@ impl DepthwiseConv2d {
             return None;
         }
         if oc == ic && ic % 4 == 0 {
+            let sums = abs_sums_channel_last(weights, oc);
+            if !fast_requant_ok(&bias, &sums, rq.0, rq.1) {
+                return None;
+            }
             let params = conv_quant_params(geometry, -in_zp, out_zp, range);
-            let rq = requant_arg(e, rq.0, rq.1);
-            let grouped = crate::relayout::group_channels(weights, kh * kw, ic);
-            let w = e.constant(DType::I8, &grouped);
-            let b = e.constant_i32(&bias);
+            let table = depthwise_table(weights, kh * kw, &bias, rq);
+            let table = e.constant_i32(&table);
             return Some(e.call(
-                quote!(depthwise_conv_2d_x4_s8),
+                quote!(depthwise_conv_2d_s8_fast),
                 quote!(ConvQuantParams),
                 params,
-                &[
-                    Arg::Expr(rq),
-                    Arg::In(t.input),
-                    Arg::Static(w),
-                    Arg::Static(b),
-                    Arg::Out(t.output),
-                ],
+                &[Arg::Static(table), Arg::In(t.input), Arg::Out(t.output)],
             ));
         }
         if ic != 1 || geometry.dilation[1] != 1 {
@@ -180,6 +177,36 @@ impl DepthwiseConv2d {
         };
         conv_s8_fast(e, &conv, rq, t.input, t.output)
     }
+}
+
+/// The table of `kiln::kernels::depthwise_conv_2d_s8_fast` from DEPTHWISE_CONV_2D's int8
+/// `[taps][channels]` weights (`channels % 4 == 0`), the bias, the multipliers and shifts (one per
+/// channel, or one for all). Per set of four channels: the four biases, the `taps` weight words
+/// (byte `j` of word `t` is channel `4g + j`'s weight at tap `t`), the four multipliers, and one word whose byte `j` is `!shift` of channel
+/// `4g + j` (the kernel shifts right by it, see `kiln::quant::requantize_fast`).
+pub fn depthwise_table(
+    weights: &[u8],
+    taps: usize,
+    bias: &[i32],
+    (multipliers, shifts): (&[i32], &[i32]),
+) -> Vec<i32> {
+    let channels = bias.len();
+    let pick = |v: &[i32], c: usize| {
+        let i = if v.len() == 1 { 0 } else { c };
+        v.get(i).copied().unwrap_or(0)
+    };
+    let w = |t: usize, c: usize| weights.get(t * channels + c).map_or(0, |v| *v as i8);
+    let mut out = Vec::with_capacity(channels / 4 * (taps + 9));
+    for g in 0..channels / 4 {
+        let cs = 4 * g..4 * g + 4;
+        out.extend(cs.clone().map(|c| bias.get(c).copied().unwrap_or(0)));
+        let c0 = cs.start;
+        out.extend((0..taps).map(|t| i32::from_le_bytes([0, 1, 2, 3].map(|j| w(t, c0 + j) as u8))));
+        out.extend(cs.clone().map(|c| pick(multipliers, c)));
+        let nshift = [0, 1, 2, 3].map(|j| !(pick(shifts, c0 + j) as i8 as u8));
+        out.push(i32::from_le_bytes(nshift));
+    }
+    out
 }
 
 impl OpImpl for DepthwiseConv2d {

@@ -28,6 +28,135 @@ mod portable_dsp;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp::*;
 
+#[cfg(kiln_dsp)]
+mod arm_dsp_dw;
+#[cfg(kiln_dsp)]
+pub use arm_dsp_dw::*;
+
+#[cfg(not(kiln_dsp))]
+mod portable_dsp_dw;
+#[cfg(not(kiln_dsp))]
+pub use portable_dsp_dw::*;
+
+/// Any depthwise window (clipped to the input, or of any filter size), as [`dw_rect_x4`] walks it
+/// for `groups` sets of four channels: `rows` rows of `cols` input taps, `x_col` bytes apart in a
+/// row and `x_row` bytes apart between rows. The table holds `taps + 9` words per set (four
+/// biases, `taps` weight words, four multipliers, one word of shifts); the window's first tap
+/// uses weight word `w_first` and the next row's first tap `w_row` words further. `offset` and `k`
+/// as in [`Dw3x3`].
+#[derive(Clone, Copy, Debug)]
+pub struct DwRect {
+    /// Rows of taps inside the input (0 for none).
+    pub rows: usize,
+    /// Taps per row inside the input (0 for none).
+    pub cols: usize,
+    /// Bytes from one input tap to the next in a row.
+    pub x_col: usize,
+    /// Bytes from the first input tap of a row to that of the next row.
+    pub x_row: usize,
+    /// Weight word of the first tap.
+    pub w_first: usize,
+    /// Weight words from one row's first tap to the next row's (the filter width).
+    pub w_row: usize,
+    /// Weight words per set (the filter's taps).
+    pub taps: usize,
+    /// Sets of four channels (at least 1).
+    pub groups: usize,
+    /// The input offset (minus the input zero point) in both 16-bit lanes.
+    pub offset: u32,
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+}
+
+impl DwRect {
+    /// Table words per set of four channels.
+    pub fn group_words(&self) -> usize {
+        self.taps + 9
+    }
+
+    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
+    /// window's first tap, the table of the first set, the output of the first channel), every
+    /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
+    pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
+        self.ends(x, table, out).unwrap_or(false)
+    }
+
+    fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
+        let span = self.groups.checked_mul(4)?;
+        let table_end = self.groups.checked_mul(self.taps.checked_add(9)?)?;
+        if self.groups == 0 || table_end > table || span > out {
+            return Some(false);
+        }
+        if self.rows == 0 || self.cols == 0 {
+            return Some(true);
+        }
+        let (r, c) = (self.rows - 1, self.cols - 1);
+        let x_end = r
+            .checked_mul(self.x_row)?
+            .checked_add(c.checked_mul(self.x_col)?)?
+            .checked_add(span)?;
+        let w_end = r
+            .checked_mul(self.w_row)?
+            .checked_add(self.w_first)?
+            .checked_add(self.cols)?;
+        Some(x_end <= x && w_end <= self.taps)
+    }
+}
+
+/// Words per set of four channels in the table of [`dw3x3_x4`]: four biases, the nine weight
+/// words of a 3×3 filter, four multipliers and one word of four right shifts.
+pub const DW3X3_GROUP_WORDS: usize = 18;
+
+/// `pixels` 3×3 depthwise windows lying wholly inside the input, `x_pixel` bytes apart (one
+/// output row's run of inside pixels), as [`dw3x3_x4`] walks them for `groups` sets of four
+/// channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between rows; the
+/// next set of channels starts 4 bytes further in the input and [`DW3X3_GROUP_WORDS`] words
+/// further in the table; the outputs of the pixels follow each other. `offset` is the input
+/// offset in both 16-bit lanes and `k` is `1 + 2 · output_zero_point` (see
+/// [`crate::quant::requantize_fast`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Dw3x3 {
+    /// Pixels (at least 1).
+    pub pixels: usize,
+    /// Bytes from one pixel's first input tap to the next pixel's.
+    pub x_pixel: usize,
+    /// Bytes from one input tap to the next in a row.
+    pub x_col: usize,
+    /// Bytes from the first input tap of a row to that of the next row.
+    pub x_row: usize,
+    /// Sets of four channels (at least 1).
+    pub groups: usize,
+    /// The input offset (minus the input zero point) in both 16-bit lanes.
+    pub offset: u32,
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+}
+
+impl Dw3x3 {
+    /// Whether every read and write lies inside `x`, `table` and `out` (the input from the first
+    /// pixel's first tap, the table of the first set, the output of the first pixel), and there
+    /// is at least one pixel and one set of channels.
+    pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
+        self.ends(x, table, out).unwrap_or(false)
+    }
+
+    fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
+        let span = self.groups.checked_mul(4)?;
+        let x_end = self
+            .x_row
+            .checked_add(self.x_col)?
+            .checked_mul(2)?
+            .checked_add(span)?
+            .checked_add(self.pixels.checked_sub(1)?.checked_mul(self.x_pixel)?)?;
+        Some(
+            self.groups > 0
+                && x_end <= x
+                && self.groups.checked_mul(DW3X3_GROUP_WORDS)? <= table
+                && span.checked_mul(self.pixels)? <= out,
+        )
+    }
+}
+
 /// A depthwise filter window clipped to the input, as [`dw_window_x4`] walks it for `groups`
 /// sets of four channels: `rows` rows of `cols` taps. Input taps are `x_col` bytes apart and
 /// input rows `x_row` apart; weight taps are 4 bytes apart (four channels per tap) and weight

@@ -1,0 +1,333 @@
+//! [`dw3x3_x4`] and [`dw_rect_x4`] on the Armv7E-M / Armv8-M Mainline DSP extension: one asm
+//! loop over the sets of four channels of a pixel, requantization and stores included; the nine
+//! taps of an inside 3×3 window unrolled, any other window by loops over its rows and taps.
+#![allow(unsafe_code)]
+
+use core::arch::asm;
+
+use super::{Dw3x3, DwRect};
+
+/// `pixels` 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
+/// stored, pixel after pixel: for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
+/// `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose byte `j` is `!shift` of channel `4g + j`:
+/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
+/// `out[4g + j] = clamp(requantize_fast(acc[j], multiplier[j], shift[j], k), -128, 127)`.
+/// Does nothing if the window does not fit
+/// the slices ([`Dw3x3::fits`]).
+///
+/// Per set: `ldm` of the biases, per tap one load of four weights and one of four inputs, two
+/// `sxtb16` (weights) and two `sxtab16` (inputs plus offset) and four 16×16 multiply-accumulates; then `lsl`, `smmulr`, sign correction,
+/// shift by register (its low byte), offset, `ssat #8, asr #1` and `strb` per channel
+/// ([`crate::quant::requantize_fast`]).
+pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
+    if !win.fits(x.len(), table.len(), out.len()) {
+        return;
+    }
+    let op = out.as_mut_ptr();
+    let span = 4 * win.groups;
+    // SAFETY: `fits` checked that every input tap of every set of every pixel (up to
+    // `(pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`), every table word
+    // (`18·groups`, read once per pixel: the table pointer goes back after each) and every output
+    // byte (`4·groups·pixels`) lies inside the slices; `xp` starts 4 bytes early because each
+    // set's first load pre-increments it, and moves to the next pixel's first tap minus 4 after
+    // the last set. Every operand is in a named register (LLVM may hand r6 and r7 to `reg`
+    // operands); r6 and r7 are saved and restored on the stack with the loop bounds, leaving
+    // `sp` as it was; every other register written is declared.
+    unsafe {
+        asm!(
+            "push {{r0-r7}}",
+            "2:",
+            "ldm r10!, {{r0-r3}}",
+            "ldr r5, [r8, #4]!",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12, lsl #1]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "add r8, r8, lr",
+            "ldr r5, [r8]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12, lsl #1]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "add r8, r8, lr",
+            "ldr r5, [r8]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "ldr r5, [r8, r12, lsl #1]",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "sub r8, r8, lr, lsl #1",
+            "ldm r10!, {{r4-r7}}",
+            "lsl r0, r0, #1",
+            "smmulr r0, r0, r4",
+            "add r0, r0, r0, asr #31",
+            "lsl r1, r1, #1",
+            "smmulr r1, r1, r5",
+            "add r1, r1, r1, asr #31",
+            "lsl r2, r2, #1",
+            "smmulr r2, r2, r6",
+            "add r2, r2, r2, asr #31",
+            "lsl r3, r3, #1",
+            "smmulr r3, r3, r7",
+            "add r3, r3, r3, asr #31",
+            "ldr r4, [r10], #4",
+            "ldr r5, [sp, #20]",
+            "asr r0, r0, r4",
+            "add r0, r0, r5",
+            "ssat r0, #8, r0, asr #1",
+            "strb r0, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r1, r1, r4",
+            "add r1, r1, r5",
+            "ssat r1, #8, r1, asr #1",
+            "strb r1, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r2, r2, r4",
+            "add r2, r2, r5",
+            "ssat r2, #8, r2, asr #1",
+            "strb r2, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r3, r3, r4",
+            "add r3, r3, r5",
+            "ssat r3, #8, r3, asr #1",
+            "strb r3, [r11], #1",
+            "ldr r4, [sp, #16]",
+            "cmp r11, r4",
+            "bne 2b",
+            "ldr r4, [sp, #12]",
+            "add r4, r4, r11",
+            "str r4, [sp, #16]",
+            "ldr r4, [sp, #4]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #8]",
+            "sub r10, r10, r4",
+            "ldr r4, [sp]",
+            "cmp r11, r4",
+            "bne 2b",
+            "add sp, sp, #16",
+            "pop {{r4, r5, r6, r7}}",
+            inout("r8") x.as_ptr().wrapping_sub(4) => _,
+            inout("r10") table.as_ptr() => _,
+            inout("r11") op => _,
+            in("r12") win.x_col,
+            in("lr") win.x_row,
+            in("r9") win.offset,
+            inout("r0") op.wrapping_add(span * win.pixels) => _,
+            inout("r1") win.x_pixel.wrapping_sub(span) => _,
+            inout("r2") 4 * super::DW3X3_GROUP_WORDS * win.groups => _,
+            inout("r3") span => _,
+            inout("r4") op.wrapping_add(span) => _,
+            inout("r5") win.k => _,
+        );
+    }
+}
+
+/// Any depthwise window (see [`DwRect`]), requantized and stored: for every set `g` of four
+/// channels, with the table words of that set being `[bias; 4]`, `taps` weight words,
+/// `[multiplier; 4]` and one word of `!shift` bytes, `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]`
+/// over the window's rows and taps in order with wrapping adds, then `out[4g + j]` as
+/// [`dw3x3_x4`] stores it. Does nothing if the window does not fit the slices
+/// ([`DwRect::fits`]).
+///
+/// The same taps and requantization as [`dw3x3_x4`], in loops whose counts and steps live in a
+/// block on the stack.
+pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
+    if !win.fits(x.len(), table.len(), out.len()) {
+        return;
+    }
+    let rows = if win.cols == 0 { 0 } else { win.rows };
+    let op = out.as_mut_ptr();
+    // end of the output, k, rows, taps per row, input bytes from a row's end to the next row,
+    // weight bytes from a row's end to the next row, weight bytes from the biases to the first
+    // tap, weight bytes from the last row's end to the multipliers (wrapping)
+    let frame: [usize; 8] = [
+        op.wrapping_add(4 * win.groups) as usize,
+        win.k as usize,
+        rows,
+        win.cols,
+        win.x_row.wrapping_sub(win.cols.wrapping_mul(win.x_col)),
+        4 * win.w_row.wrapping_sub(win.cols),
+        4 * win.w_first,
+        (4 * win.taps)
+            .wrapping_sub(4 * win.w_first)
+            .wrapping_sub((4 * rows).wrapping_mul(win.w_row)),
+    ];
+    // SAFETY: `fits` checked that every input tap of every set, every table word and every
+    // output byte lies inside the slices, and the walk below reads exactly those (the weight
+    // pointer moves by the frame's skips to the taps inside `taps` and back to the set's
+    // multipliers). The frame is copied onto the stack below r6 and r7 (saved because LLVM may
+    // use them) and `sp` is restored before the end; every operand is in a named register and
+    // every register written is declared.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "ldm r0, {{r0-r7}}",
+            "push {{r0-r7}}",
+            "sub sp, sp, #8",
+            "2:",
+            "ldm r10!, {{r0-r3}}",
+            "ldr r4, [sp, #32]",
+            "add r10, r10, r4",
+            "str r8, [sp, #4]",
+            "ldr r4, [sp, #16]",
+            "str r4, [sp]",
+            "cmp r4, #0",
+            "beq 5f",
+            "3:",
+            "ldr lr, [sp, #20]",
+            "4:",
+            "ldr r5, [r8]",
+            "add r8, r8, r12",
+            "ldr r4, [r10], #4",
+            "sxtb16 r6, r4",
+            "sxtb16 r4, r4, ror #8",
+            "sxtab16 r7, r9, r5",
+            "sxtab16 r5, r9, r5, ror #8",
+            "smlabb r0, r6, r7, r0",
+            "smlatt r2, r6, r7, r2",
+            "smlabb r1, r4, r5, r1",
+            "smlatt r3, r4, r5, r3",
+            "subs lr, lr, #1",
+            "bne 4b",
+            "ldr r4, [sp, #24]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #28]",
+            "add r10, r10, r4",
+            "ldr r4, [sp]",
+            "subs r4, r4, #1",
+            "str r4, [sp]",
+            "bne 3b",
+            "5:",
+            "ldr r4, [sp, #36]",
+            "add r10, r10, r4",
+            "ldr r8, [sp, #4]",
+            "add r8, r8, #4",
+            "ldm r10!, {{r4-r7}}",
+            "lsl r0, r0, #1",
+            "smmulr r0, r0, r4",
+            "add r0, r0, r0, asr #31",
+            "lsl r1, r1, #1",
+            "smmulr r1, r1, r5",
+            "add r1, r1, r1, asr #31",
+            "lsl r2, r2, #1",
+            "smmulr r2, r2, r6",
+            "add r2, r2, r2, asr #31",
+            "lsl r3, r3, #1",
+            "smmulr r3, r3, r7",
+            "add r3, r3, r3, asr #31",
+            "ldr r4, [r10], #4",
+            "ldr r5, [sp, #12]",
+            "asr r0, r0, r4",
+            "add r0, r0, r5",
+            "ssat r0, #8, r0, asr #1",
+            "strb r0, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r1, r1, r4",
+            "add r1, r1, r5",
+            "ssat r1, #8, r1, asr #1",
+            "strb r1, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r2, r2, r4",
+            "add r2, r2, r5",
+            "ssat r2, #8, r2, asr #1",
+            "strb r2, [r11], #1",
+            "lsr r4, r4, #8",
+            "asr r3, r3, r4",
+            "add r3, r3, r5",
+            "ssat r3, #8, r3, asr #1",
+            "strb r3, [r11], #1",
+            "ldr r4, [sp, #8]",
+            "cmp r11, r4",
+            "bne 2b",
+            "add sp, sp, #40",
+            "pop {{r6, r7}}",
+            inout("r0") frame.as_ptr() => _,
+            inout("r8") x.as_ptr() => _,
+            inout("r10") table.as_ptr() => _,
+            inout("r11") op => _,
+            in("r12") win.x_col,
+            in("r9") win.offset,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("lr") _,
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! int8 DEPTHWISE_CONV_2D with depth multiplier 1 and a multiple of 4 channels, four channels
+//! per 32-bit word, bit-exact with [`super::conv::depthwise_conv_2d_s8`] (the tests below run
+//! both on random shapes and data).
+//!
+//! The compiler lays out one table per layer ([`depthwise_table_words`] words per set of four
+//! channels) holding, for every set: the four biases, the weights tap by tap (one word of four
+//! channels per tap, row-major over the filter), the four multipliers and one word of the four
+//! `!shift` bytes. The kernel reads it front to back, once per pixel.
+//!
+//! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
+//! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
+//! offset added by `sxtab16` and the requantization inside. Every other window (the border
+//! pixels, other filter sizes) goes to [`crate::arch::dw_rect_x4`], the same asm with loops over
+//! the rows and taps of the window inside the input (TFLM's padding adds nothing).
+//!
+//! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
+//! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
+//! `-31..=-1`, multipliers ≥ 0).
+
+use super::conv::ConvQuantParams;
+use crate::arch::{dw3x3_x4, dw_rect_x4, Dw3x3, DwRect};
+
+/// Words of the table per set of four channels for a filter of `taps` taps: four biases, `taps`
+/// weight words, four multipliers, one word of shifts.
+pub const fn depthwise_table_words(taps: usize) -> usize {
+    taps + 9
+}
+
+/// The table [`depthwise_conv_2d_s8_fast`] expects (see the module documentation), from
+/// TFLite's `[1, h, w, channels]` weights, the bias and per-channel (or one) multipliers and
+/// shifts. The compiler builds it at build time
+/// (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the tests.
+#[cfg(test)]
+pub(crate) fn depthwise_table(
+    weights: &[i8],
+    bias: &[i32],
+    multiplier: &[i32],
+    shift: &[i8],
+) -> Vec<i32> {
+    let ch = bias.len();
+    let taps = weights.len() / ch;
+    let pick = |v: &[i32], c: usize| if v.len() == 1 { v[0] } else { v[c] };
+    let mut out = Vec::new();
+    for g in 0..ch / 4 {
+        let cs = 4 * g..4 * g + 4;
+        out.extend_from_slice(&bias[cs.clone()]);
+        for t in 0..taps {
+            let w = &weights[t * ch + 4 * g..t * ch + 4 * g + 4];
+            out.push(i32::from_le_bytes([0, 1, 2, 3].map(|j| w[j] as u8)));
+        }
+        out.extend(cs.clone().map(|c| pick(multiplier, c)));
+        let s: Vec<i32> = shift.iter().map(|s| i32::from(*s)).collect();
+        out.push(i32::from_le_bytes(
+            [0, 1, 2, 3].map(|j| !(pick(&s, 4 * g + j) as u8)),
+        ));
+    }
+    out
+}
+
+/// int8 DEPTHWISE_CONV_2D with depth multiplier 1 and `channels % 4 == 0`, weights, bias and
+/// requantization constants in one `table` laid out as the module documentation describes
+/// (`channels / 4 · depthwise_table_words(filter_height · filter_width)` words). Every
+/// accumulator must lie in [`crate::quant::requantize_fast`]'s domain (the compiler checks it). Bit-exact with
+/// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
+/// a slice is too short.
+#[inline(never)]
+pub fn depthwise_conv_2d_s8_fast(
+    p: &ConvQuantParams,
+    table: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    let g = &p.geometry;
+    let (ih, iw, ch) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, kh, kw) = (
+        g.output_height,
+        g.output_width,
+        g.filter_height,
+        g.filter_width,
+    );
+    let (dh, dw) = (g.dilation_height, g.dilation_width);
+    let per = depthwise_table_words(kh * kw);
+    let groups = ch / 4;
+    if g.output_depth != ch
+        || ch == 0
+        || ch % 4 != 0
+        || input.len() < g.batches * ih * iw * ch
+        || output.len() < g.batches * oh * ow * ch
+        || table.len() < groups * per
+    {
+        return;
+    }
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    let k = 1 + 2 * p.output_offset;
+    let offset = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
+    let x: &[u8] = bytemuck::cast_slice(input);
+    let (x_col, x_row) = (dw * ch, dh * iw * ch);
+    let x_pixel = g.stride_width * ch;
+    let image = ih * iw * ch;
+    // The output columns whose windows lie wholly inside the input's width: one run per row.
+    let (run0, run1) = if (kh, kw) == (3, 3) {
+        let (first, end) = tap_range(-(g.pad_width as isize), g.stride_width, ow, iw);
+        let (_, inside) = tap_range(
+            (2 * dw) as isize - g.pad_width as isize,
+            g.stride_width,
+            ow,
+            iw,
+        );
+        (first, end.min(inside).max(first))
+    } else {
+        (0, 0)
+    };
+    let rows = output.chunks_exact_mut((ow * ch).max(1));
+    let mut rows = rows.take(g.batches * oh);
+    for img in x.chunks_exact(image.max(1)).take(g.batches) {
+        for oy in 0..oh {
+            let Some(out_row) = rows.next() else {
+                return;
+            };
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let (fy0, fy1) = tap_range(y0, dh, kh, ih);
+            let iy = (y0 + (fy0 * dh) as isize).max(0) as usize;
+            let at = |ox: usize| {
+                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+                let (fx0, fx1) = tap_range(x0, dw, kw, iw);
+                let ix = (x0 + (fx0 * dw) as isize).max(0) as usize;
+                (img.get((iy * iw + ix) * ch..).unwrap_or_default(), fx0, fx1)
+            };
+            let (a, e) = if (fy0, fy1) == (0, kh) {
+                (run0, run1)
+            } else {
+                (0, 0)
+            };
+            if a < e {
+                let run = Dw3x3 {
+                    pixels: e - a,
+                    x_pixel,
+                    x_col,
+                    x_row,
+                    groups,
+                    offset,
+                    k,
+                };
+                let out = out_row.get_mut(a * ch..e * ch).unwrap_or_default();
+                // The run's first window starts inside the input: `a · stride ≥ pad`.
+                let ix = (a * g.stride_width).saturating_sub(g.pad_width);
+                let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
+                dw3x3_x4(xs, table, out, &run);
+            }
+            // The border columns: `0..a` then `e..ow`, in one loop.
+            for i in 0..ow - (e - a) {
+                let ox = if i < a { i } else { i + (e - a) };
+                let (xs, fx0, fx1) = at(ox);
+                let win = DwRect {
+                    rows: fy1 - fy0,
+                    cols: fx1 - fx0,
+                    x_col,
+                    x_row,
+                    w_first: fy0 * kw + fx0,
+                    w_row: kw,
+                    taps: kh * kw,
+                    groups,
+                    offset,
+                    k,
+                };
+                let out = out_row.get_mut(ox * ch..(ox + 1) * ch).unwrap_or_default();
+                dw_rect_x4(xs, table, out, &win);
+            }
+        }
+    }
+    // A fused activation narrower than int8, after the int8 saturation (the same result).
+    if lo > -128 || hi < 127 {
+        for v in output.iter_mut().take(g.batches * oh * ow * ch) {
+            *v = (*v).max(lo as i8).min(hi as i8);
+        }
+    }
+}
+
+/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`
+/// (`first == end` when there is none). Not inlined: once per row and border pixel, and five
+/// call sites.
+#[inline(never)]
+fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
+    let step = step.max(1);
+    let (first, room) = if origin < 0 {
+        let before = origin.unsigned_abs();
+        (before.div_ceil(step), limit.saturating_add(before))
+    } else {
+        (0, limit.saturating_sub(origin as usize))
+    };
+    let end = room.div_ceil(step).min(filter);
+    (first.min(end), end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conv::{depthwise_conv_2d_s8, ConvGeometry};
+    use super::super::fully_connected::Requant;
+    use super::*;
+
+    /// A small deterministic generator.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+        fn i8s(&mut self, n: usize) -> Vec<i8> {
+            (0..n).map(|_| self.next(256) as u8 as i8).collect()
+        }
+    }
+
+    #[test]
+    fn fast_depthwise_matches_reference() {
+        let mut r = Lcg(23);
+        let mut interior = 0;
+        for case in 0..600 {
+            let (kh, kw) = if case % 3 == 0 {
+                (1 + r.next(4), 1 + r.next(4))
+            } else {
+                (3, 3)
+            };
+            let ch = 4 * (1 + r.next(5));
+            let g = ConvGeometry {
+                batches: 1 + r.next(2),
+                input_height: 1 + r.next(10),
+                input_width: 1 + r.next(10),
+                input_depth: ch,
+                output_height: 1 + r.next(7),
+                output_width: 1 + r.next(7),
+                output_depth: ch,
+                filter_height: kh,
+                filter_width: kw,
+                filter_depth: 1,
+                stride_height: 1 + r.next(3),
+                stride_width: 1 + r.next(3),
+                dilation_height: 1 + r.next(2),
+                dilation_width: 1 + r.next(2),
+                pad_height: r.next(3),
+                pad_width: r.next(3),
+            };
+            let full = r.next(3) == 0;
+            let p = ConvQuantParams {
+                geometry: g,
+                input_offset: r.next(256) as i32 - 127,
+                output_offset: r.next(256) as i32 - 128,
+                activation_min: if full { -128 } else { -128 + r.next(60) as i32 },
+                activation_max: if full { 127 } else { 127 - r.next(60) as i32 },
+            };
+            let input = r.i8s(g.batches * g.input_height * g.input_width * ch);
+            let weights = r.i8s(kh * kw * ch);
+            let bias: Vec<i32> = (0..ch)
+                .map(|_| r.next(1 << 21) as i32 - (1 << 20))
+                .collect();
+            let n = if r.next(4) == 0 { 1 } else { ch };
+            let m: Vec<i32> = (0..n).map(|_| (1 << 30) + r.next(1 << 30) as i32).collect();
+            let s: Vec<i8> = (0..n)
+                .map(|_| {
+                    if r.next(4) == 0 {
+                        -1 - r.next(31) as i8
+                    } else {
+                        -1 - r.next(12) as i8
+                    }
+                })
+                .collect();
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let len = g.batches * g.output_height * g.output_width * ch;
+            let mut want = vec![0i8; len];
+            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let table = depthwise_table(&weights, &bias, &m, &s);
+            let mut got = vec![0i8; len];
+            depthwise_conv_2d_s8_fast(&p, &table, &input, &mut got);
+            assert_eq!(got, want, "{g:?}");
+            // Pixels whose 3×3 window lies wholly inside the input (the unrolled path).
+            let inside = |o: usize, stride: usize, pad: usize, dil: usize, limit: usize| {
+                o * stride >= pad && o * stride - pad + 2 * dil < limit
+            };
+            for oy in 0..g.output_height {
+                for ox in 0..g.output_width {
+                    let y = inside(
+                        oy,
+                        g.stride_height,
+                        g.pad_height,
+                        g.dilation_height,
+                        g.input_height,
+                    );
+                    let x = inside(
+                        ox,
+                        g.stride_width,
+                        g.pad_width,
+                        g.dilation_width,
+                        g.input_width,
+                    );
+                    interior += usize::from(kh == 3 && kw == 3 && y && x);
+                }
+            }
+        }
+        assert!(interior > 300, "{interior}");
+    }
+}
