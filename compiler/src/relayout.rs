@@ -60,19 +60,6 @@ pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     out
 }
 
-/// The int8 weights of `depthwise_conv_2d_x4_s8`, from DEPTHWISE_CONV_2D's `[taps][channels]`
-/// (`channels % 4 == 0`): groups of four channels, each `[taps][4]`.
-pub fn group_channels(data: &[u8], taps: usize, channels: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    for g in 0..channels / 4 {
-        for t in 0..taps {
-            let at = t * channels + 4 * g;
-            out.extend_from_slice(data.get(at..at + 4).unwrap_or(&[0; 4]));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,53 +157,6 @@ impl Dw3x3 {
     }
 }
 
-/// A depthwise filter window clipped to the input, as [`dw_window_x4`] walks it for `groups`
-/// sets of four channels: `rows` rows of `cols` taps. Input taps are `x_col` bytes apart and
-/// input rows `x_row` apart; weight taps are 4 bytes apart (four channels per tap) and weight
-/// rows `w_row` apart. The next set of channels starts 4 bytes further in the input and `w_group`
-/// bytes further in the weights.
-#[derive(Clone, Copy, Debug)]
-pub struct Window {
-    /// Rows of taps inside the input.
-    pub rows: usize,
-    /// Taps per row inside the input.
-    pub cols: usize,
-    /// Bytes from one input tap to the next in a row.
-    pub x_col: usize,
-    /// Bytes from the first input tap of a row to that of the next row.
-    pub x_row: usize,
-    /// Bytes from the first weight tap of a row to that of the next row.
-    pub w_row: usize,
-    /// Sets of four channels.
-    pub groups: usize,
-    /// Bytes from the weights of one set of channels to the next.
-    pub w_group: usize,
-}
-
-impl Window {
-    /// Whether every tap of every set of channels lies inside `x` and `w` (both start at the
-    /// first tap of the first set).
-    pub fn fits(&self, x: usize, w: usize) -> bool {
-        if self.rows == 0 || self.cols == 0 || self.groups == 0 {
-            return true;
-        }
-        let g = self.groups - 1;
-        let last = |row: usize, col: usize, group: usize| {
-            (self.rows - 1)
-                .checked_mul(row)
-                .and_then(|a| {
-                    (self.cols - 1)
-                        .checked_mul(col)
-                        .and_then(|b| a.checked_add(b))
-                })
-                .and_then(|a| g.checked_mul(group).and_then(|b| a.checked_add(b)))
-                .and_then(|a| a.checked_add(4))
-        };
-        matches!(last(self.x_row, self.x_col, 4), Some(end) if end <= x)
-            && matches!(last(self.w_row, 4, self.w_group), Some(end) if end <= w)
-    }
-}
-
 /// One pixel pair of a 1×1 convolution for [`pointwise_pairs`]: `pairs` output channel pairs
 /// over `words` steps of four inputs, requantized with `kiln::quant::requantize_fast`
 /// (`k = 1 + 2 · output_offset`), clamped to `lo..=hi`; pixel 1's outputs are `out1` bytes after

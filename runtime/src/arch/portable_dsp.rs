@@ -78,43 +78,6 @@ pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
     acc.wrapping_add(hi16(a) * hi16(b))
 }
 
-/// Depthwise window sums (see [`super::Window`]), four channels at a time: for every set `k` of
-/// four channels, over the taps in row-major order, `acc[j] += (x[j] + offset) · w[j]` from zero
-/// with wrapping adds, then `emit(k, acc)`. `off` holds the input offset in both lanes. Emits
-/// nothing if the window does not fit the slices.
-pub fn dw_window_x4(
-    x: &[u8],
-    w: &[u8],
-    win: &super::Window,
-    off: u32,
-    mut emit: impl FnMut(usize, [i32; 4]),
-) {
-    if !win.fits(x.len(), w.len()) {
-        return;
-    }
-    let load = |s: &[u8], i: usize| match s.get(i..i + 4) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    };
-    for k in 0..win.groups {
-        let [mut a0, mut a1, mut a2, mut a3] = [0i32; 4];
-        for r in 0..win.rows {
-            for t in 0..win.cols {
-                let xv = load(x, 4 * k + r * win.x_row + t * win.x_col);
-                let wv = load(w, k * win.w_group + r * win.w_row + 4 * t);
-                let (we, wo) = (sxtb16(wv), sxtb16_ror8(wv));
-                let xe = sxtab16(off, xv);
-                a0 = smlabb(xe, we, a0);
-                a2 = smlatt(xe, we, a2);
-                let xo = sxtab16_ror8(off, xv);
-                a1 = smlabb(xo, wo, a1);
-                a3 = smlatt(xo, wo, a3);
-            }
-        }
-        emit(k, [a0, a1, a2, a3]);
-    }
-}
-
 /// Convolution window sums (see [`super::RowWindow`]) for two pixels, one channel at a time: for
 /// every channel `c`, over the rows, words and tail bytes in order, `acc[p] += Σ (x[p] + offset) · w`
 /// from zero with wrapping adds (the byte pairs of each word summed by one `smlad` each), then

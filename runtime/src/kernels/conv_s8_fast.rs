@@ -18,9 +18,6 @@
 //!   adjacent output pixels share each weight word (where their windows are clipped alike); the
 //!   rows of the window, word by word then the last `run % 4` bytes, are one asm loop per output
 //!   channel ([`crate::arch::conv_rows_2x1`]); the weights keep TFLite's layout.
-//! - [`depthwise_conv_2d_x4_s8`]: depthwise layers with depth multiplier 1 and a multiple of 4
-//!   channels, four channels per word; the window walk is [`crate::arch::dw_window_x4`] (one
-//!   asm loop on the DSP targets), weights grouped by four channels at compile time.
 //!
 //! Requantization is [`requantize`] (TFLM's `MultiplyByQuantizedMultiplier`) written without
 //! branches; the kernels assume no multiplier is `i32::MIN` (the compiler's never are), the one
@@ -29,8 +26,8 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, copy_rows, dw_window_x4, fill_bytes, pointwise_pairs, smlad, sxtab16,
-    sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow, Window,
+    conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
+    sxtb16_ror8, PointwisePairs, RowWindow,
 };
 use crate::quant::requantize_fast;
 
@@ -797,116 +794,6 @@ pub fn conv_2d_rows_s8(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Depthwise, depth multiplier 1.
-
-/// The weight layout [`depthwise_conv_2d_x4_s8`] expects, from TFLite's `[1, h, w, channels]`
-/// (`channels % 4 == 0`): groups of four channels, each `[h · w][4]` (the compiler does this at
-/// build time, `kiln_compiler::relayout::group_channels`; this copy is the contract for the
-/// tests).
-#[cfg(test)]
-pub(crate) fn depthwise_weights(weights: &[i8], taps: usize, channels: usize) -> Vec<i8> {
-    let mut out = Vec::new();
-    for g in 0..channels / 4 {
-        for t in 0..taps {
-            out.extend_from_slice(&weights[t * channels + 4 * g..t * channels + 4 * g + 4]);
-        }
-    }
-    out
-}
-
-/// int8 DEPTHWISE_CONV_2D with depth multiplier 1 and a multiple of 4 channels, weights grouped
-/// by four channels as `depthwise_weights` (the tests' copy of the compiler's
-/// `relayout::group_channels`) describes, `bias` of `channels` elements.
-/// Bit-exact with [`super::conv::depthwise_conv_2d_s8`]; does nothing if the depth multiplier is
-/// not 1, the channels are not a multiple of 4 or a slice is too short.
-pub fn depthwise_conv_2d_x4_s8(
-    p: &ConvQuantParams,
-    rq: &Requant<'_>,
-    input: &[i8],
-    weights: &[i8],
-    bias: &[i32],
-    output: &mut [i8],
-) {
-    let g = &p.geometry;
-    let (ih, iw, ch) = (g.input_height, g.input_width, g.input_depth);
-    let (oh, ow, kh, kw) = (
-        g.output_height,
-        g.output_width,
-        g.filter_height,
-        g.filter_width,
-    );
-    if g.output_depth != ch
-        || ch == 0
-        || ch % 4 != 0
-        || input.len() < g.batches * ih * iw * ch
-        || output.len() < g.batches * oh * ow * ch
-        || weights.len() < kh * kw * ch
-        || bias.len() < ch
-    {
-        return;
-    }
-    let (lo, hi, zo) = (p.activation_min, p.activation_max, p.output_offset);
-    let off = splat(p.input_offset);
-    let x = bytes(input);
-    let w = bytes(weights);
-    let groups = ch / 4;
-    let (dh, dw) = (g.dilation_height, g.dilation_width);
-    for b in 0..g.batches {
-        let Some(img) = x.get(b * ih * iw * ch..(b + 1) * ih * iw * ch) else {
-            return;
-        };
-        for oy in 0..oh {
-            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            let (fy0, fy1) = tap_range(y0, dh, kh, ih);
-            for ox in 0..ow {
-                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
-                let (fx0, fx1) = tap_range(x0, dw, kw, iw);
-                let at = |fy: usize, fx: usize| {
-                    let iy = (y0 + (fy * dh) as isize) as usize;
-                    let ix = (x0 + (fx * dw) as isize) as usize;
-                    (iy * iw + ix) * ch
-                };
-                // The first tap inside the input, and the steps to the next column and row.
-                let (ny, nx) = (fy1 - fy0, fx1 - fx0);
-                let (first, wfirst) = if ny > 0 && nx > 0 {
-                    (at(fy0, fx0), (fy0 * kw + fx0) * 4)
-                } else {
-                    (0, 0)
-                };
-                let win = Window {
-                    rows: ny,
-                    cols: nx,
-                    x_col: dw * ch,
-                    x_row: dh * iw * ch,
-                    w_row: kw * 4,
-                    groups,
-                    w_group: kh * kw * 4,
-                };
-                let (Some(xs), Some(ws), Some(out)) = (
-                    img.get(first..),
-                    w.get(wfirst..),
-                    output.get_mut(
-                        ((b * oh + oy) * ow + ox) * ch..((b * oh + oy) * ow + ox + 1) * ch,
-                    ),
-                ) else {
-                    return;
-                };
-                let (bias4, out4) = (bias.as_chunks::<4>().0, out.as_chunks_mut::<4>().0);
-                dw_window_x4(xs, ws, &win, off, |k, acc| {
-                    let (Some(b4), Some(o4)) = (bias4.get(k), out4.get_mut(k)) else {
-                        return;
-                    };
-                    let (m, s) = channels::<4>(rq, 4 * k);
-                    for j in 0..4 {
-                        o4[j] = finish(acc[j].wrapping_add(b4[j]), m[j], s[j], zo, lo, hi);
-                    }
-                });
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::conv::{conv_2d_s8, depthwise_conv_2d_s8, ConvGeometry};
@@ -1270,33 +1157,6 @@ mod tests {
             };
             let mut got = vec![0i8; n];
             conv_2d_rows_s8(&conv, &rq, &input, &t, &bias, &mut got);
-            assert_eq!(got, want, "{g:?}");
-        }
-    }
-
-    #[test]
-    fn depthwise_x4_matches_reference() {
-        let mut r = Lcg(17);
-        for _ in 0..400 {
-            let mut g = random_geometry(&mut r, true);
-            g.input_depth = 4 * (1 + r.next(4));
-            g.output_depth = g.input_depth;
-            let p = random_params(&mut r, g);
-            let ch = g.input_depth;
-            let input = r.i8s(g.batches * g.input_height * g.input_width * ch);
-            let weights = r.i8s(g.filter_height * g.filter_width * ch);
-            let bias: Vec<i32> = (0..ch).map(|_| r.next(4000) as i32 - 2000).collect();
-            let (m, s) = r.requant(ch);
-            let rq = Requant {
-                multiplier: &m,
-                shift: &s,
-            };
-            let n = g.batches * g.output_height * g.output_width * ch;
-            let mut want = vec![0i8; n];
-            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let mut got = vec![0i8; n];
-            let grouped = depthwise_weights(&weights, g.filter_height * g.filter_width, ch);
-            depthwise_conv_2d_x4_s8(&p, &rq, &input, &grouped, &bias, &mut got);
             assert_eq!(got, want, "{g:?}");
         }
     }
