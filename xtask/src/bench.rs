@@ -75,7 +75,10 @@ pub const MODELS: [Model; 7] = [
 const EMPTY: &str = "empty";
 
 /// The model checked by `cargo xtask test`: small, quick to build.
-const SMOKE_MODEL: &str = "gen_sine_float32";
+/// The models `cargo xtask test` runs: the float sine, and two int8 models between them running
+/// every optimized int8 kernel (1×1 and gathered convolutions, in place too, depthwise, fully
+/// connected), so that the asm is checked on the emulated cores in CI.
+const SMOKE_MODELS: [&str; 3] = ["gen_sine_float32", "gen_cnn_int8", "microflow_speech"];
 
 /// The symbol of the kiln firmware's reference input table.
 const INPUT_SYMBOL: &str = "kiln_bench_input";
@@ -160,24 +163,31 @@ pub fn run() -> Result {
     }
 }
 
-/// What `cargo xtask test` runs: the empty and one small model firmware, built and checked
-/// against TFLM like the full benchmark (the other models cost minutes of build time).
+/// What `cargo xtask test` runs: the empty firmware and [`SMOKE_MODELS`], built and checked
+/// against TFLM like the full benchmark on the Cortex-M4, then on the other cores (the other
+/// models cost minutes of build time).
 pub fn smoke() -> Result {
     let zoo = Zoo::open()?;
-    build(&["--bin", EMPTY, "--bin", SMOKE_MODEL])?;
-    let empty = measure(EMPTY)?;
-    let run = measure(SMOKE_MODEL)?;
-    let output = check_kiln(&zoo, SMOKE_MODEL, &run.run)?;
-    if !output.matches {
-        return Err(format!("{SMOKE_MODEL}: {}", output.text));
+    let mut args = vec!["--bin", EMPTY];
+    for id in SMOKE_MODELS {
+        args.extend(["--bin", id]);
     }
-    println!(
-        "bench {SMOKE_MODEL}: output {}, {} instructions, Δflash {} B",
-        output.text,
-        run.figures.instructions,
-        run.figures.flash as i64 - empty.figures.flash as i64
-    );
-    Ok(())
+    build(&args)?;
+    let empty = measure(EMPTY)?;
+    for id in SMOKE_MODELS {
+        let run = measure(id)?;
+        let output = check_kiln(&zoo, id, &run.run)?;
+        if !output.matches {
+            return Err(format!("{id}: {}", output.text));
+        }
+        println!(
+            "bench {id}: output {}, {} instructions, Δflash {} B",
+            output.text,
+            run.figures.instructions,
+            run.figures.flash as i64 - empty.figures.flash as i64
+        );
+    }
+    check_cores(&zoo, &SMOKE_MODELS)
 }
 
 /// The other cores the kiln benchmark firmware is checked on (`cargo xtask bench --cores`):
@@ -199,12 +209,18 @@ const CORES: [(&str, &str, &str, &[&str]); 3] = [
 /// Armv8-M Mainline with its extension).
 pub fn cores() -> Result {
     let zoo = Zoo::open()?;
+    let all: Vec<&str> = MODELS.iter().map(|model| model.id).collect();
+    check_cores(&zoo, &all)
+}
+
+/// [`cores`] for the given models.
+fn check_cores(zoo: &Zoo, ids: &[&str]) -> Result {
     let mut wrong = Vec::new();
     let mut lines = Vec::new();
     for (target, machine, core, skipped) in CORES {
-        let models: Vec<&str> = MODELS
+        let models: Vec<&str> = ids
             .iter()
-            .map(|model| model.id)
+            .copied()
             .filter(|id| !skipped.contains(id))
             .collect();
         let mut args = vec!["-p", "bench-kiln"];
@@ -220,7 +236,7 @@ pub fn cores() -> Result {
         }
         for id in models {
             let run = qemu::run_on(machine, &elf_path(target, id))?;
-            let verdict = check_kiln(&zoo, id, &run)?;
+            let verdict = check_kiln(zoo, id, &run)?;
             let m = run.measurement("run")?;
             lines.push(format!(
                 "{core:<11} {machine:<11} {id:<24} {:<10} {:>12}",

@@ -43,7 +43,10 @@ pub fn run() -> Result {
         process::run(host().args(["test", "--workspace"]))
     })?;
     step("firmware", firmware::run)?;
-    step("bench firmware of one model", bench::smoke)?;
+    step(
+        "bench firmware of three models, on four cores",
+        bench::smoke,
+    )?;
     step("no panic path from predict", nopanic::run)?;
     println!("\n==> xtask test: all steps passed");
     Ok(())
