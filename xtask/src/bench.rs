@@ -75,10 +75,15 @@ pub const MODELS: [Model; 7] = [
 const EMPTY: &str = "empty";
 
 /// The model checked by `cargo xtask test`: small, quick to build.
-/// The models `cargo xtask test` runs: the float sine, and two int8 models between them running
-/// every optimized int8 kernel (1×1 and gathered convolutions, in place too, depthwise, fully
-/// connected), so that the asm is checked on the emulated cores in CI.
-const SMOKE_MODELS: [&str; 3] = ["gen_sine_float32", "gen_cnn_int8", "microflow_speech"];
+/// The models `cargo xtask test` runs: the float sine, and int8 models between them running
+/// every optimized int8 kernel (1×1, gathered, in-place and small-window convolutions,
+/// depthwise, fully connected), so that the asm is checked on the emulated cores in CI.
+const SMOKE_MODELS: [&str; 4] = [
+    "gen_sine_float32",
+    "gen_cnn_int8",
+    "microflow_speech",
+    "microflow_person_detect",
+];
 
 /// The symbol of the kiln firmware's reference input table.
 const INPUT_SYMBOL: &str = "kiln_bench_input";

@@ -35,7 +35,7 @@ usage: cargo xtask <command>
 
 commands:
   bench     measure kiln and MicroFlow per model on QEMU: writes BENCHMARKS.md, docs/bench.svg
-            (`--smoke`: the empty firmware and three models, on all four cores, as `test` runs it;
+            (`--smoke`: the empty firmware and four models, on all four cores, as `test` runs it;
              `--cores`: kiln's outputs against TFLM on Cortex-M0, M7 and M33)
   setup     install missing rustup targets, qemu-system-arm and binutils-arm-none-eabi
   demo      run the sine model on QEMU (Cortex-M4F): predictions, flash, RAM, instructions

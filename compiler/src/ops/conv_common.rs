@@ -487,6 +487,24 @@ pub fn conv_s8_fast(
         let rq = per_channel_requant(e, p.fast_requant, oc, multipliers, shifts);
         return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
+    if small_window(c, multipliers, shifts) {
+        // Up to three rows of up to four bytes: the whole window in registers, no scratch.
+        let table = crate::relayout::small_window_table(
+            c.weights,
+            (kh, kw * kd),
+            c.bias,
+            (multipliers, shifts),
+            zo,
+        );
+        let t = e.constant(DType::I32, &table);
+        let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
+        return Some(e.call(
+            quote!(conv_small_s8),
+            quote!(ConvQuantParams),
+            params,
+            &[Arg::Static(t), Arg::In(input), Arg::Out(output)],
+        ));
+    }
     let k = kh * kw * kd;
     let kp = k.div_ceil(4) * 4;
     let scratch = im2col_scratch(c, multipliers, shifts);
@@ -537,8 +555,28 @@ pub fn conv_s8_fast(
     ))
 }
 
+/// Whether `conv_small_s8` runs this convolution: no groups, horizontal dilation 1, at most three
+/// filter rows of at most four input bytes, and `requantize_fast` proven exact.
+pub fn small_window(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> bool {
+    let g = c.geometry;
+    let [kh, kw, kd] = g.filter;
+    let oc = g.output[2];
+    kd == g.input[2]
+        && g.dilation[1] == 1
+        && kh <= 3
+        && kw * kd <= 4
+        && kh * kw * kd > 0
+        && c.bias.len() == oc
+        && fast_requant_ok(
+            c.bias,
+            &abs_sums_channel_major(c.weights, oc),
+            multipliers,
+            shifts,
+        )
+}
+
 /// The arena scratch `conv_im2col_s8` needs for this convolution, or `None` when it does not
-/// apply: 1×1 convolutions with stride 1 and a depth multiple of 4 (`pointwise_s8`'s), grouped
+/// apply (also when `conv_small_s8` runs it): 1×1 convolutions with stride 1 and a depth multiple of 4 (`pointwise_s8`'s), grouped
 /// or horizontally dilated ones, and layers where `requantize_fast` is not proven exact.
 pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<usize> {
     let g = c.geometry;
@@ -546,7 +584,12 @@ pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Op
     let [_, _, ic] = g.input;
     let oc = g.output[2];
     let pointwise = kh == 1 && kw == 1 && g.stride == [1, 1] && ic % 4 == 0;
-    if pointwise || kd != ic || g.dilation[1] != 1 || c.bias.len() != oc {
+    if pointwise
+        || small_window(c, multipliers, shifts)
+        || kd != ic
+        || g.dilation[1] != 1
+        || c.bias.len() != oc
+    {
         return None;
     }
     let sums = abs_sums_channel_major(c.weights, oc);

@@ -156,6 +156,62 @@ pub fn copy_run(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Every output channel of one pixel of a convolution whose window fits twelve 16-bit lanes
+/// (`conv_small_s8`): `x` holds the widened window (six words), `table` per channel nine words
+/// `[bias, six weight words, multiplier, (e − 1) | k << 8]` (`k = 1 + 2 · output_offset`), and
+/// the channel's sum `bias + Σ smlad(x[j], w[j])` is requantized (`requantize_fast`, saturated to
+/// int8) into `out[c]`. Eighteen instructions per channel. Does nothing if a slice is too short.
+pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
+    let n = out.len();
+    if n == 0 || table.len() / 9 < n {
+        return;
+    }
+    // SAFETY: `n ≥ 1` channels read `9n` words of `table` and write `n` bytes of `out`, both
+    // checked above; `x` is six words; `r6` is pushed and popped (leaving `sp` as it was), every
+    // other clobbered register is declared. Registers are fixed so that every `ldm` list is in
+    // ascending order (the sum in r0, weights in r1–r3).
+    unsafe {
+        asm!(
+            "ldm r12, {{r4, r5, r8, r9, r10, r11}}",
+            "mov r12, r0",
+            "push {{r6}}",
+            "mov r6, r1",
+            "2:",
+            "ldm r12!, {{r0, r1, r2, r3}}",
+            "smlad r0, r4, r1, r0",
+            "smlad r0, r5, r2, r0",
+            "smlad r0, r8, r3, r0",
+            "ldm r12!, {{r1, r2, r3}}",
+            "smlad r0, r9, r1, r0",
+            "smlad r0, r10, r2, r0",
+            "smlad r0, r11, r3, r0",
+            "ldm r12!, {{r1, r2}}",
+            "lsl r0, r0, #1",
+            "smmulr r0, r0, r1",
+            "add r0, r0, r0, asr #31",
+            "asr r0, r0, r2",
+            "add r0, r0, r2, asr #8",
+            "ssat r0, #8, r0, asr #1",
+            "strb r0, [lr], #1",
+            "subs r6, r6, #1",
+            "bne 2b",
+            "pop {{r6}}",
+            inout("r12") x.as_ptr() => _,
+            inout("r0") table.as_ptr() => _,
+            inout("r1") n => _,
+            inout("lr") out.as_mut_ptr() => _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
+}
+
 /// Sets every byte of `dst` to `v` (a few bytes of a convolution window: a `memset` call costs
 /// more than these).
 pub fn fill_bytes(dst: &mut [u8], v: u8) {

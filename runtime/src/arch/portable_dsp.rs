@@ -223,3 +223,22 @@ pub fn copy_rows(
 pub fn fill_bytes(dst: &mut [u8], v: u8) {
     dst.fill(v);
 }
+
+/// Every output channel of one pixel of a convolution whose window fits twelve 16-bit lanes, as
+/// `arm_dsp::small_window`: `table` per channel `[bias, six weight words, multiplier,
+/// (e − 1) | k << 8]`. Does nothing if a slice is too short.
+pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
+    if table.len() / 9 < out.len() {
+        return;
+    }
+    for (o, t) in out.iter_mut().zip(table.chunks_exact(9)) {
+        let acc = x
+            .iter()
+            .zip(&t[1..7])
+            .fold(t[0] as i32, |acc, (x, w)| smlad(*x, *w, acc));
+        let h = smmulr(acc.wrapping_shl(1), t[7] as i32);
+        let ek = t[8] as i32;
+        let v = (h.wrapping_add(h >> 31) >> (ek & 0xFF & 31)).wrapping_add(ek >> 8) >> 1;
+        *o = v.clamp(-128, 127) as i8;
+    }
+}

@@ -26,8 +26,8 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, smlad, sxtab16, sxtab16_ror8, sxtb16,
-    sxtb16_ror8, PointwisePairs, RowWindow,
+    conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, small_window, smlad, sxtab16,
+    sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow,
 };
 use crate::quant::requantize_fast;
 
@@ -661,6 +661,96 @@ impl<'a> Im2col<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Convolution with a small window: up to three rows of up to four bytes.
+
+/// Whether [`conv_small_s8`] handles a convolution: no groups, horizontal dilation 1, at most
+/// three filter rows of at most four input bytes (`filter_width · input_depth`), such as a 3×3
+/// depthwise layer with one input channel.
+pub const fn small_window_fits(g: &ConvGeometry) -> bool {
+    g.filter_depth == g.input_depth
+        && g.dilation_width == 1
+        && g.filter_height <= 3
+        && g.filter_width * g.input_depth <= 4
+        && g.filter_height * g.filter_width * g.input_depth > 0
+}
+
+/// int8 convolution with a small window ([`small_window_fits`]): per output pixel the window's
+/// rows are loaded as one word each (a fourth byte past a three-byte row is read but weighted
+/// 0), widened with the input offset into six words of 16-bit lanes, and every channel is
+/// `bias + Σ smlad` then [`requantize_fast`] in [`crate::arch::small_window`]. Windows that
+/// cross the border of the input are assembled byte by byte with the input zero point (the
+/// padding TFLM skips, since `zero_point + offset = 0`). `table` holds per output channel nine
+/// words: the bias, per row the `sxtb16`-ordered 16-bit weight pairs `(w0, w2), (w1, w3)`
+/// (zero past the row and for missing rows), the multiplier, and `(e − 1) | k << 8` with
+/// `e = −shift` and `k = 1 + 2 · output_offset` (the compiler builds it and proves the fast
+/// requantization exact). Does nothing if a slice is too short.
+pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &mut [i8]) {
+    let table: &[u32] = bytemuck::cast_slice(table);
+    let g = &p.geometry;
+    let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
+    let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
+    let run = g.filter_width * d;
+    if !small_window_fits(g)
+        || input.len() < g.batches * ih * iw * d
+        || output.len() < g.batches * oh * ow * od
+        || table.len() < 9 * od
+    {
+        return;
+    }
+    let x = bytes(input);
+    let zero = (-p.input_offset) as u8;
+    let off = splat(p.input_offset);
+    let clamp = p.activation_min > -128 || p.activation_max < 127;
+    for b in 0..g.batches {
+        let (Some(img), Some(out)) = (
+            x.get(b * ih * iw * d..(b + 1) * ih * iw * d),
+            output.get_mut(b * oh * ow * od..(b + 1) * oh * ow * od),
+        ) else {
+            return;
+        };
+        for (px, o) in out.chunks_exact_mut(od).enumerate() {
+            let (oy, ox) = (px / ow, px % ow);
+            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+            let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+            let mut w = [0u32; 6];
+            for r in 0..g.filter_height {
+                let iy = y0 + (r * g.dilation_height) as isize;
+                let row_in = (0..ih as isize).contains(&iy);
+                let at = (iy * iw as isize + x0) * d as isize;
+                let fast = row_in && x0 >= 0 && x0 as usize + g.filter_width <= iw;
+                let word = match (
+                    fast,
+                    img.get(at.max(0) as usize..)
+                        .and_then(|v| v.first_chunk::<4>()),
+                ) {
+                    (true, Some(bytes4)) => word(bytes4),
+                    _ => {
+                        // Byte by byte: inside taps from the input, the rest the zero point.
+                        let mut bytes4 = [zero; 4];
+                        for (j, v) in bytes4.iter_mut().enumerate().take(run) {
+                            let ix = x0 + (j / d) as isize;
+                            if row_in && (0..iw as isize).contains(&ix) {
+                                let i = (iy as usize * iw + ix as usize) * d + j % d;
+                                *v = img.get(i).copied().unwrap_or(zero);
+                            }
+                        }
+                        u32::from_le_bytes(bytes4)
+                    }
+                };
+                w[2 * r] = sxtab16(off, word);
+                w[2 * r + 1] = sxtab16_ror8(off, word);
+            }
+            small_window(&w, table, o);
+            if clamp {
+                for v in o.iter_mut() {
+                    *v = i32::from(*v).max(p.activation_min).min(p.activation_max) as i8;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Convolution by contiguous filter rows.
 
 /// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
@@ -1117,6 +1207,74 @@ mod tests {
             inp.copy_from_slice(&input);
             conv_im2col_s8_in_place(&p, &rq, &packed, &bias, got, inp);
             assert_eq!(&got[..], &want[..], "{g:?}");
+        }
+    }
+
+    /// The table of [`conv_small_s8`] (the compiler's `relayout::small_window_table`).
+    fn small_table(
+        weights: &[i8],
+        g: &ConvGeometry,
+        bias: &[i32],
+        m: &[i32],
+        s: &[i8],
+        zo: i32,
+    ) -> Vec<u32> {
+        let run = g.filter_width * g.filter_depth;
+        let per = g.filter_height * run;
+        let lanes = |a: i8, b: i8| (a as i16 as u16 as u32) | ((b as i16 as u16 as u32) << 16);
+        let mut t = Vec::new();
+        for c in 0..g.output_depth {
+            t.push(bias[c] as u32);
+            for r in 0..3 {
+                let w = |j: usize| {
+                    if r < g.filter_height && j < run {
+                        weights[c * per + r * run + j]
+                    } else {
+                        0
+                    }
+                };
+                t.push(lanes(w(0), w(2)));
+                t.push(lanes(w(1), w(3)));
+            }
+            t.push(m[c] as u32);
+            t.push(((!s[c]) as u8 as u32) | (((1 + 2 * zo) as u32) << 8));
+        }
+        t
+    }
+
+    #[test]
+    fn small_window_conv_matches_reference() {
+        let mut r = Lcg(37);
+        let mut tested = 0;
+        while tested < 400 {
+            let mut g = random_geometry(&mut r, false);
+            g.filter_height = 1 + r.next(3);
+            g.input_depth = 1 + r.next(2);
+            g.filter_depth = g.input_depth;
+            g.filter_width = 1 + r.next(4 / g.input_depth);
+            if !small_window_fits(&g) {
+                continue;
+            }
+            tested += 1;
+            let p = random_params(&mut r, g);
+            let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
+            let k = g.filter_height * g.filter_width * g.filter_depth;
+            let weights = r.i8s(g.output_depth * k);
+            let bias: Vec<i32> = (0..g.output_depth)
+                .map(|_| r.next(40000) as i32 - 20000)
+                .collect();
+            let (m, s) = fast_requant(&mut r, g.output_depth);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let n = g.batches * g.output_height * g.output_width * g.output_depth;
+            let mut want = vec![0i8; n];
+            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let table = small_table(&weights, &g, &bias, &m, &s, p.output_offset);
+            let mut got = vec![0i8; n];
+            conv_small_s8(&p, bytemuck::cast_slice(&table), &input, &mut got);
+            assert_eq!(got, want, "{g:?}");
         }
     }
 
