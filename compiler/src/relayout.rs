@@ -60,6 +60,43 @@ pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     out
 }
 
+/// The per-channel table of `conv_small_s8` (`kiln::kernels::conv_s8_fast`) from CONV_2D-layout
+/// int8 weights `[channels][rows][run]` (`rows ≤ 3`, `run ≤ 4`): per channel nine words, the
+/// bias, per row (three, missing ones zero) the 16-bit weight pairs `(w0, w2), (w1, w3)` as
+/// `sxtb16` pairs the input bytes (zero past the run), the multiplier, and `(e − 1) | k << 8`
+/// with `e = −shift` (`1..=31`) and `k = 1 + 2 · output_zero_point`.
+pub fn small_window_table(
+    weights: &[u8],
+    (rows, run): (usize, usize),
+    bias: &[i32],
+    (multipliers, shifts): (&[i32], &[i32]),
+    output_zero_point: i32,
+) -> Vec<u8> {
+    let per = rows * run;
+    let lanes =
+        |a: u8, b: u8| u32::from(a as i8 as i16 as u16) | (u32::from(b as i8 as i16 as u16) << 16);
+    let k = (1 + 2 * output_zero_point) as u32;
+    let mut words = Vec::with_capacity(9 * bias.len());
+    for (c, b) in bias.iter().enumerate() {
+        words.push(*b as u32);
+        for r in 0..3 {
+            let w = |j: usize| {
+                if r < rows && j < run {
+                    weights.get(c * per + r * run + j).copied().unwrap_or(0)
+                } else {
+                    0
+                }
+            };
+            words.push(lanes(w(0), w(2)));
+            words.push(lanes(w(1), w(3)));
+        }
+        let pick = |v: &[i32]| v.get(c).or(v.first()).copied().unwrap_or(0);
+        words.push(pick(multipliers) as u32);
+        words.push(u32::from((-pick(shifts) - 1) as u8) | (k << 8));
+    }
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,41 +136,4 @@ mod tests {
             vec![1, 4, 2, 5, 3, 6]
         );
     }
-}
-
-/// The per-channel table of `conv_small_s8` (`kiln::kernels::conv_s8_fast`) from CONV_2D-layout
-/// int8 weights `[channels][rows][run]` (`rows ≤ 3`, `run ≤ 4`): per channel nine words, the
-/// bias, per row (three, missing ones zero) the 16-bit weight pairs `(w0, w2), (w1, w3)` as
-/// `sxtb16` pairs the input bytes (zero past the run), the multiplier, and `(e − 1) | k << 8`
-/// with `e = −shift` (`1..=31`) and `k = 1 + 2 · output_zero_point`.
-pub fn small_window_table(
-    weights: &[u8],
-    (rows, run): (usize, usize),
-    bias: &[i32],
-    (multipliers, shifts): (&[i32], &[i32]),
-    output_zero_point: i32,
-) -> Vec<u8> {
-    let per = rows * run;
-    let lanes =
-        |a: u8, b: u8| u32::from(a as i8 as i16 as u16) | (u32::from(b as i8 as i16 as u16) << 16);
-    let k = (1 + 2 * output_zero_point) as u32;
-    let mut words = Vec::with_capacity(9 * bias.len());
-    for (c, b) in bias.iter().enumerate() {
-        words.push(*b as u32);
-        for r in 0..3 {
-            let w = |j: usize| {
-                if r < rows && j < run {
-                    weights.get(c * per + r * run + j).copied().unwrap_or(0)
-                } else {
-                    0
-                }
-            };
-            words.push(lanes(w(0), w(2)));
-            words.push(lanes(w(1), w(3)));
-        }
-        let pick = |v: &[i32]| v.get(c).or(v.first()).copied().unwrap_or(0);
-        words.push(pick(multipliers) as u32);
-        words.push(u32::from((-pick(shifts) - 1) as u8) | (k << 8));
-    }
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
