@@ -104,7 +104,11 @@ fn small_fc_matches_reference() -> bool {
     let mut ok = true;
     for case in 0..120u32 {
         let depth = if case % 2 == 0 { 16 } else { 1 };
-        let units = if depth == 1 { 4 * (1 + case as usize / 2 % 4) } else { 1 + case as usize % 16 };
+        let units = if depth == 1 {
+            4 * (1 + case as usize / 2 % 4)
+        } else {
+            1 + case as usize % 16
+        };
         let relu = case % 3 != 0;
         let (mut x, mut w, mut b) = ([0f32; 16], [0f32; 256], [0f32; 16]);
         let value = |r: u32| (r >> 8) as f32 / (1u32 << 22) as f32 - 2.0;
@@ -139,7 +143,11 @@ fn small_fc_matches_reference() -> bool {
         let x = black_box(&x[..depth]);
         fully_connected_f32(&p, x, &w[..units * depth], &b[..units], &mut want[..units]);
         fully_connected_f32_regs(&p, x, black_box(&wb[..]), &mut got[..units]);
-        ok &= want.iter().zip(&got).take(units).all(|(a, b)| a.to_bits() == b.to_bits());
+        ok &= want
+            .iter()
+            .zip(&got)
+            .take(units)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
     }
     ok
 }
