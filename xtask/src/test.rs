@@ -43,10 +43,7 @@ pub fn run() -> Result {
         process::run(host().args(["test", "--workspace"]))
     })?;
     step("firmware", firmware::run)?;
-    step(
-        "bench firmware of three models, on four cores",
-        bench::smoke,
-    )?;
+    step("bench firmware of four models, on four cores", bench::smoke)?;
     step("no panic path from predict", nopanic::run)?;
     println!("\n==> xtask test: all steps passed");
     Ok(())

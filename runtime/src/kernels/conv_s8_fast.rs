@@ -481,7 +481,9 @@ pub fn conv_im2col_s8_in_place(
     let input: &mut [u8] = bytemuck::cast_slice_mut(input);
     for px in (0..pixels).step_by(2) {
         if (px + 2) * c.od <= free_from {
-            let (out, tail) = output.split_at_mut(free_from);
+            let Some((out, tail)) = output.split_at_mut_checked(free_from) else {
+                return;
+            };
             c.pair(bytes_of(input), 0, px, bytemuck::cast_slice_mut(tail), out);
         } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
             c.pair(rest, need, px, head, output);
@@ -586,13 +588,18 @@ impl<'a> Im2col<'a> {
         } else {
             (oy + 1, 0)
         };
-        let Some((raw, wide)) = scratch.get_mut(..6 * kp).map(|s| s.split_at_mut(2 * kp)) else {
+        let Some((raw, wide)) = scratch
+            .get_mut(..6 * kp)
+            .and_then(|s| s.split_at_mut_checked(2 * kp))
+        else {
             return;
         };
         let Ok(wide) = bytemuck::try_cast_slice_mut::<u8, u32>(wide) else {
             return;
         };
-        let (r0, r1) = raw.split_at_mut(kp);
+        let Some((r0, r1)) = raw.split_at_mut_checked(kp) else {
+            return;
+        };
         self.gather(img, base, (oy, ox), r0);
         if two {
             self.gather(img, base, next, r1);
@@ -758,7 +765,7 @@ pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
     if step == 1 {
         let first = (-origin).max(0) as usize;
-        let end = (limit as isize - origin).clamp(0, filter as isize) as usize;
+        let end = (limit as isize - origin).max(0).min(filter as isize) as usize;
         return (first.min(end), end);
     }
     // ≥ 1 whatever the caller passes, so the divisions below can neither trap nor overflow.
