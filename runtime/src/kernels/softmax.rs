@@ -134,7 +134,9 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
 /// int8 → int8 softmax (output scale 1/256, zero point −128), bit-exact with TFLM.
 #[inline(never)]
 pub fn softmax_s8(p: &SoftmaxS8Params, input: &[i8], output: &mut [i8]) {
-    softmax_s8_impl(p, input, output);
+    // Opaque, so that one generic copy serves every row length (a row is a few classes: the
+    // loops are not worth unrolling for it).
+    softmax_s8_impl(core::hint::black_box(p), input, output);
 }
 
 /// int8 → int16 softmax (output scale 1/65536, zero point −32768), bit-exact with TFLM.
