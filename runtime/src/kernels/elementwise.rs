@@ -206,6 +206,64 @@ add_sub_quant! {
     sub_s16: i16, wrapping_sub;
 }
 
+/// Parameters of [`add_s8_fast`] and [`sub_s8_fast`]: int8 ADD/SUB without broadcasting, where
+/// the compiler proved [`crate::quant::requantize_fast`] exact for each rescaling (see
+/// [`AddSubQuantParams`] for the arithmetic they reproduce).
+#[derive(Clone, Copy, Debug)]
+pub struct AddSubS8FastParams {
+    /// `−zero_point` of input 1.
+    pub input1_offset: i32,
+    /// `−zero_point` of input 2.
+    pub input2_offset: i32,
+    /// Input 1 multiplier and shift (`-31..=-1`); a multiplier of 0 means exactly one half
+    /// (TFLM's `2^30, 0` for the input with the larger scale): `x << 19`.
+    pub input1: (i32, i8),
+    /// Input 2 multiplier and shift, as `input1`.
+    pub input2: (i32, i8),
+    /// Output multiplier and shift (`-31..=-1`).
+    pub output: (i32, i8),
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+    /// Lower clamp (quantized) of the fused activation.
+    pub activation_min: i32,
+    /// Upper clamp (quantized) of the fused activation.
+    pub activation_max: i32,
+}
+
+/// TFLM's int8 input rescaling of ADD/SUB (`(x + offset) << 20`, then the input multiplier) in
+/// the fast domain, or the exact halving when the multiplier is one half.
+#[inline(always)]
+fn scale_input(x: i8, offset: i32, (m, s): (i32, i8)) -> i32 {
+    let v = i32::from(x) + offset;
+    if m == 0 {
+        v << 19
+    } else {
+        crate::quant::requantize_fast(v << 20, m, s, 1)
+    }
+}
+
+macro_rules! add_sub_s8_fast {
+    ($(#[$doc:meta] $name:ident: $combine:ident;)*) => {$(
+        #[$doc]
+        pub fn $name(p: &AddSubS8FastParams, in1: &[i8], in2: &[i8], out: &mut [i8]) {
+            let (m, s) = p.output;
+            for ((a, b), o) in in1.iter().zip(in2).zip(out.iter_mut()) {
+                let a = scale_input(*a, p.input1_offset, p.input1);
+                let b = scale_input(*b, p.input2_offset, p.input2);
+                let v = crate::quant::requantize_fast(a.$combine(b), m, s, p.k);
+                *o = v.max(p.activation_min).min(p.activation_max) as i8;
+            }
+        }
+    )*};
+}
+
+add_sub_s8_fast! {
+    /// int8 ADD without broadcasting in the fast requantization domain, bit-exact with TFLM.
+    add_s8_fast: wrapping_add;
+    /// int8 SUB without broadcasting in the fast requantization domain, bit-exact with TFLM.
+    sub_s8_fast: wrapping_sub;
+}
+
 /// Parameters of quantized MUL ([`mul_s8`], [`mul_s16`]).
 #[derive(Clone, Copy, Debug)]
 pub struct MulQuantParams {
@@ -255,6 +313,67 @@ mul_quant! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_add_and_sub_match_the_general_kernels() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for case in 0..300 {
+            let n = 1 + next(40) as usize;
+            let a: Vec<i8> = (0..n).map(|_| next(256) as u8 as i8).collect();
+            let b: Vec<i8> = (0..n).map(|_| next(256) as u8 as i8).collect();
+            let (o1, o2) = (next(256) as i32 - 128, next(256) as i32 - 128);
+            // One input has the larger scale (exactly one half), the other a smaller ratio.
+            let half = (1 << 30, 0);
+            let other = ((1 << 30) + next(1 << 30) as i32, -1 - next(8) as i32);
+            let (in1, in2) = if case % 2 == 0 {
+                (half, other)
+            } else {
+                (other, half)
+            };
+            let out = ((1 << 30) + next(1 << 30) as i32, -14 - next(10) as i32);
+            let zo = next(256) as i32 - 128;
+            let (lo, hi) = (-128 + next(40) as i32, 127 - next(40) as i32);
+            let general = AddSubQuantParams {
+                shape: plain(n),
+                input1_offset: o1,
+                input2_offset: o2,
+                left_shift: 20,
+                input1_multiplier: in1.0,
+                input1_shift: in1.1,
+                input2_multiplier: in2.0,
+                input2_shift: in2.1,
+                output_multiplier: out.0,
+                output_shift: out.1,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let fast_of = |(m, s): (i32, i32)| if s == 0 { (0, 0) } else { (m, s as i8) };
+            let fast = AddSubS8FastParams {
+                input1_offset: o1,
+                input2_offset: o2,
+                input1: fast_of(in1),
+                input2: fast_of(in2),
+                output: (out.0, out.1 as i8),
+                k: 1 + 2 * zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let (mut want, mut got) = (vec![0i8; n], vec![0i8; n]);
+            add_s8(&general, &a, &b, &mut want);
+            add_s8_fast(&fast, &a, &b, &mut got);
+            assert_eq!(got, want, "add case {case}");
+            sub_s8(&general, &a, &b, &mut want);
+            sub_s8_fast(&fast, &a, &b, &mut got);
+            assert_eq!(got, want, "sub case {case}");
+        }
+    }
 
     fn plain(n: usize) -> Broadcast {
         Broadcast {
