@@ -326,7 +326,8 @@ pub fn requant_arg(
 }
 
 /// Whether `kiln::quant::requantize_fast` is exact for every accumulator a layer can produce:
-/// every shift in `-31..=-1`, no negative multiplier, and `|bias| + 256 · Σ|w| < 2^30` for every
+/// every shift in `-31..=-1`, every multiplier normalized (`[2^30, 2^31)`, as TFLite's
+/// `QuantizeMultiplier` gives for any non-zero scale; the asm doubles it), and `|bias| + 256 · Σ|w| < 2^30` for every
 /// channel (inputs plus offset lie in `-255..=255`, and a folded input offset is at most
 /// `128 · Σ|w|` on top of the bias, so this bounds both forms of the accumulator).
 /// `abs_weight_sums[c]` is `Σ|w|` over channel `c`'s weights.
@@ -338,7 +339,7 @@ pub fn fast_requant_ok(
 ) -> bool {
     const LIMIT: i64 = 1 << 30;
     shifts.iter().all(|s| (-31..=-1).contains(s))
-        && multipliers.iter().all(|m| *m >= 0)
+        && multipliers.iter().all(|m| *m >= 1 << 30)
         && bias.len() == abs_weight_sums.len()
         && bias
             .iter()
@@ -859,6 +860,7 @@ mod tests {
         assert!(!fast_requant_ok(&[0], &[1], &[1 << 30], &[0]));
         assert!(!fast_requant_ok(&[0], &[1], &[1 << 30], &[-32]));
         assert!(!fast_requant_ok(&[0], &[1], &[-1], &[-3]));
+        assert!(!fast_requant_ok(&[0], &[1], &[(1 << 30) - 1], &[-3]));
         // |bias| + 256 · Σ|w| must stay below 2^30.
         assert!(fast_requant_ok(&[(1 << 30) - 257], &[1], &[1 << 30], &[-3]));
         assert!(!fast_requant_ok(

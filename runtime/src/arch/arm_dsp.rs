@@ -352,8 +352,9 @@ struct PointwiseRow {
 /// `!shift`). Per pair: the dot products of two pixels × two channels from the biases (sixteen instructions per
 /// sixteen products: two `ldrd` of inputs, one of weights, four `sxtb16`, eight `smlad`, the
 /// loop), then for
-/// each of the four sums `requantize_fast` (`lsl`, `smmulr`, `add …, asr #31`, `asr` by `e − 1`,
-/// `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than int8's, the stores.
+/// each of the four sums `requantize_fast` (`smmlar` by twice the multiplier, `add …, asr #31`,
+/// `asr` by `e − 1`, `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than
+/// int8's, the stores. Multipliers must lie in `[2^30, 2^31)` (the compiler's fast path).
 /// Does nothing if a slice is too short or there is nothing to do.
 #[inline(never)]
 pub fn pointwise_pairs(
@@ -429,26 +430,26 @@ pub fn pointwise_pairs(
             "mvn {we0}, {we0}",
             "mvn {we1}, {we1}",
             "ldr r7, [{prm}, #24]",
-            "lsl {a00}, {a00}, #1",
-            "smmulr {a00}, {a00}, {w0}",
+            // `smmlar a, a, 2m, a` is `(a · 2^32 + a · (2m − 2^32) + 2^31) >> 32`, the rounded high
+            // word of `2a · m` (multipliers are in `[2^30, 2^31)`, so `2m` wraps to `2m − 2^32`).
+            "lsl {w0}, {w0}, #1",
+            "lsl {w1}, {w1}, #1",
+            "smmlar {a00}, {a00}, {w0}, {a00}",
             "add {a00}, {a00}, {a00}, asr #31",
             "asr {a00}, {a00}, {we0}",
             "add {a00}, {a00}, r7",
             "ssat {a00}, #8, {a00}, asr #1",
-            "lsl {a01}, {a01}, #1",
-            "smmulr {a01}, {a01}, {w1}",
+            "smmlar {a01}, {a01}, {w1}, {a01}",
             "add {a01}, {a01}, {a01}, asr #31",
             "asr {a01}, {a01}, {we1}",
             "add {a01}, {a01}, r7",
             "ssat {a01}, #8, {a01}, asr #1",
-            "lsl {a10}, {a10}, #1",
-            "smmulr {a10}, {a10}, {w0}",
+            "smmlar {a10}, {a10}, {w0}, {a10}",
             "add {a10}, {a10}, {a10}, asr #31",
             "asr {a10}, {a10}, {we0}",
             "add {a10}, {a10}, r7",
             "ssat {a10}, #8, {a10}, asr #1",
-            "lsl {a11}, {a11}, #1",
-            "smmulr {a11}, {a11}, {w1}",
+            "smmlar {a11}, {a11}, {w1}, {a11}",
             "add {a11}, {a11}, {a11}, asr #31",
             "asr {a11}, {a11}, {we1}",
             "add {a11}, {a11}, r7",
