@@ -182,7 +182,8 @@ impl DepthwiseConv2d {
 /// The table of `kiln::kernels::depthwise_conv_2d_s8_fast` from DEPTHWISE_CONV_2D's int8
 /// `[taps][channels]` weights (`channels % 4 == 0`), the bias, the multipliers and shifts (one per
 /// channel, or one for all). Per set of four channels: the four biases, the `taps` weight words
-/// (byte `j` of word `t` is channel `4g + j`'s weight at tap `t`), the four multipliers, and one word whose byte `j` is `!shift` of channel
+/// (byte `j` of word `t` is channel `4g + j`'s weight at tap `t`), the four multipliers doubled
+/// (wrapping: they are in `[2^30, 2^31)`), and one word whose byte `j` is `!shift` of channel
 /// `4g + j` (the kernel shifts right by it, see `kiln::quant::requantize_fast`).
 pub fn depthwise_table(
     weights: &[u8],
@@ -202,7 +203,8 @@ pub fn depthwise_table(
         out.extend(cs.clone().map(|c| bias.get(c).copied().unwrap_or(0)));
         let c0 = cs.start;
         out.extend((0..taps).map(|t| i32::from_le_bytes([0, 1, 2, 3].map(|j| w(t, c0 + j) as u8))));
-        out.extend(cs.clone().map(|c| pick(multipliers, c)));
+        // Twice the multiplier, wrapped (`smmlar` by it is the rounded high word of `2·acc·m`).
+        out.extend(cs.clone().map(|c| pick(multipliers, c).wrapping_shl(1)));
         let nshift = [0, 1, 2, 3].map(|j| !(pick(shifts, c0 + j) as i8 as u8));
         out.push(i32::from_le_bytes(nshift));
     }

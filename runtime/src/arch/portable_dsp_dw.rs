@@ -40,6 +40,7 @@ fn pixel(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
                 let wv = i32::from(wt.to_le_bytes()[j] as i8);
                 acc = acc.wrapping_add(xv * wv);
             }
+            let m = ((m as u32) >> 1) as i32;
             let r = crate::quant::requantize_fast(acc, m, !(nshift[j] as i8), win.k);
             *o = r.clamp(-128, 127) as i8;
         }
@@ -79,7 +80,8 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
                     acc = acc.wrapping_add(xv * wv);
                 }
             }
-            let r = crate::quant::requantize_fast(acc, m[j], !(nshift[j] as i8), win.k);
+            let m = ((m[j] as u32) >> 1) as i32;
+            let r = crate::quant::requantize_fast(acc, m, !(nshift[j] as i8), win.k);
             *o = r.clamp(-128, 127) as i8;
         }
     }

@@ -4,8 +4,8 @@
 //!
 //! The compiler lays out one table per layer ([`depthwise_table_words`] words per set of four
 //! channels) holding, for every set: the four biases, the weights tap by tap (one word of four
-//! channels per tap, row-major over the filter), the four multipliers and one word of the four
-//! `!shift` bytes. The kernel reads it front to back, once per pixel.
+//! channels per tap, row-major over the filter), the four multipliers doubled (wrapping; the asm
+//! multiplies by them with `smmlar`) and one word of the four `!shift` bytes. The kernel reads it front to back, once per pixel.
 //!
 //! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
 //! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
@@ -48,7 +48,7 @@ pub(crate) fn depthwise_table(
             let w = &weights[t * ch + 4 * g..t * ch + 4 * g + 4];
             out.push(i32::from_le_bytes([0, 1, 2, 3].map(|j| w[j] as u8)));
         }
-        out.extend(cs.clone().map(|c| pick(multiplier, c)));
+        out.extend(cs.clone().map(|c| pick(multiplier, c).wrapping_shl(1)));
         let s: Vec<i32> = shift.iter().map(|s| i32::from(*s)).collect();
         out.push(i32::from_le_bytes(
             [0, 1, 2, 3].map(|j| !(pick(&s, 4 * g + j) as u8)),
