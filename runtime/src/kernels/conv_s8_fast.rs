@@ -760,9 +760,10 @@ pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &
 // ---------------------------------------------------------------------------------------------
 // Convolution by contiguous filter rows.
 
-/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`.
+/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`
+/// (`first == end` when there is none).
 #[inline(always)]
-fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
+pub(crate) fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
     if step == 1 {
         let first = (-origin).max(0) as usize;
         let end = (limit as isize - origin).max(0).min(filter as isize) as usize;

@@ -176,20 +176,11 @@ pub fn depthwise_conv_2d_s8_fast(
     }
 }
 
-/// The filter taps `k` in `0..filter` with `origin + step · k` in `0..limit`, as `(first, end)`
-/// (`first == end` when there is none). Not inlined: once per row and border pixel, and five
-/// call sites.
+/// [`super::conv_s8_fast::tap_range`], not inlined: it runs once per row and border pixel from
+/// five call sites, where one copy is worth more flash than the call costs.
 #[inline(never)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
-    let step = step.max(1);
-    let (first, room) = if origin < 0 {
-        let before = origin.unsigned_abs();
-        (before.div_ceil(step), limit.saturating_add(before))
-    } else {
-        (0, limit.saturating_sub(origin as usize))
-    };
-    let end = room.div_ceil(step).min(filter);
-    (first.min(end), end)
+    super::conv_s8_fast::tap_range(origin, step, filter, limit)
 }
 
 #[cfg(test)]
