@@ -331,7 +331,7 @@ macro_rules! dot_2x2_step {
 /// fixed offsets (hence `repr(C)` and word-sized fields).
 #[repr(C)]
 struct PointwiseRow {
-    pairs: usize,
+    end: *const i8,
     bias: *const i32,
     multiplier: *const i32,
     shift: *const u8,
@@ -341,7 +341,7 @@ struct PointwiseRow {
     lo: i32,
     hi: i32,
     scratch: *const u32,
-    words: usize,
+    words_plus_one: usize,
     clamp: usize,
 }
 
@@ -378,7 +378,7 @@ pub fn pointwise_pairs(
         return;
     }
     let mut state = PointwiseRow {
-        pairs: p.pairs,
+        end: out.as_ptr().wrapping_add(2 * p.pairs),
         bias: bias.as_ptr(),
         multiplier: multiplier.as_ptr(),
         shift: shift.as_ptr(),
@@ -388,7 +388,7 @@ pub fn pointwise_pairs(
         lo: p.lo,
         hi: p.hi,
         scratch: scratch.as_ptr(),
-        words: p.words,
+        words_plus_one: p.words + 1,
         clamp: usize::from(p.lo > -128 || p.hi < 127),
     };
     let (row, weights) = (&mut state, weights.as_ptr());
@@ -409,7 +409,6 @@ pub fn pointwise_pairs(
             "ldr {xp}, [{prm}, #36]",
             "ldr r7, [{prm}, #40]",
             // Two steps per pass; an odd count enters the first pass at its second step.
-            "adds r7, r7, #1",
             "lsrs r7, r7, #1",
             "bcc 9f",
             "3:",
@@ -486,16 +485,14 @@ pub fn pointwise_pairs(
             // Store: pixel 1 first (its row may be pixel 0's when there is one pixel).
             "ldr {xp}, [{prm}, #16]",
             "ldr r7, [{prm}, #20]",
-            "add r7, r7, {xp}",
-            "strb {a10}, [r7]",
-            "strb {a11}, [r7, #1]",
-            "strb {a00}, [{xp}]",
-            "strb {a01}, [{xp}, #1]",
-            "add {xp}, {xp}, #2",
+            "strb {a10}, [{xp}, r7]",
+            "strb {a00}, [{xp}], #1",
+            "strb {a11}, [{xp}, r7]",
+            "strb {a01}, [{xp}], #1",
             "str {xp}, [{prm}, #16]",
+            // Until the output pointer reaches the end of the row's channels.
             "ldr r7, [{prm}]",
-            "subs r7, r7, #1",
-            "str r7, [{prm}]",
+            "cmp {xp}, r7",
             "bne 2b",
             "pop {{r7}}",
             prm = in(reg) core::ptr::from_mut(row),
