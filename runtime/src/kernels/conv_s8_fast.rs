@@ -715,23 +715,32 @@ pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &
         ) else {
             return;
         };
-        for (px, o) in out.chunks_exact_mut(od).enumerate() {
-            let (oy, ox) = (px / ow, px % ow);
+        let row_step = g.dilation_height * iw * d;
+        let rows = out.chunks_exact_mut((ow * od).max(1));
+        for (oy, out_row) in rows.enumerate().take(oh) {
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
-            let mut w = [0u32; 6];
-            for r in 0..g.filter_height {
-                let iy = y0 + (r * g.dilation_height) as isize;
-                let row_in = (0..ih as isize).contains(&iy);
-                let at = (iy * iw as isize + x0) * d as isize;
-                let fast = row_in && x0 >= 0 && x0 as usize + g.filter_width <= iw;
-                let word = match (
-                    fast,
-                    img.get(at.max(0) as usize..)
-                        .and_then(|v| v.first_chunk::<4>()),
-                ) {
-                    (true, Some(bytes4)) => word(bytes4),
-                    _ => {
+            let last = y0 + ((g.filter_height - 1) * g.dilation_height) as isize;
+            let rows_in = y0 >= 0 && last < ih as isize;
+            for (ox, o) in out_row.chunks_exact_mut(od).enumerate() {
+                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
+                let mut w = [0u32; 6];
+                // Inside: one word per row (the bytes past the run are weighted 0).
+                let base = (y0 * iw as isize + x0) * d as isize;
+                let inside = rows_in && x0 >= 0 && x0 as usize + g.filter_width <= iw;
+                let window = img.get(base.max(0) as usize..).unwrap_or_default();
+                if inside && window.len() >= (g.filter_height - 1) * row_step + 4 {
+                    for (r, pair) in w.chunks_exact_mut(2).enumerate().take(g.filter_height) {
+                        let word = window
+                            .get(r * row_step..)
+                            .and_then(|v| v.first_chunk::<4>())
+                            .map_or(0, word);
+                        pair[0] = sxtab16(off, word);
+                        pair[1] = sxtab16_ror8(off, word);
+                    }
+                } else {
+                    for (r, pair) in w.chunks_exact_mut(2).enumerate().take(g.filter_height) {
+                        let iy = y0 + (r * g.dilation_height) as isize;
+                        let row_in = (0..ih as isize).contains(&iy);
                         // Byte by byte: inside taps from the input, the rest the zero point.
                         let mut bytes4 = [zero; 4];
                         for (j, v) in bytes4.iter_mut().enumerate().take(run) {
@@ -741,16 +750,16 @@ pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &
                                 *v = img.get(i).copied().unwrap_or(zero);
                             }
                         }
-                        u32::from_le_bytes(bytes4)
+                        let word = u32::from_le_bytes(bytes4);
+                        pair[0] = sxtab16(off, word);
+                        pair[1] = sxtab16_ror8(off, word);
                     }
-                };
-                w[2 * r] = sxtab16(off, word);
-                w[2 * r + 1] = sxtab16_ror8(off, word);
-            }
-            small_window(&w, table, o);
-            if clamp {
-                for v in o.iter_mut() {
-                    *v = i32::from(*v).max(p.activation_min).min(p.activation_max) as i8;
+                }
+                small_window(&w, table, o);
+                if clamp {
+                    for v in o.iter_mut() {
+                        *v = i32::from(*v).max(p.activation_min).min(p.activation_max) as i8;
+                    }
                 }
             }
         }
