@@ -212,6 +212,37 @@ pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
     }
 }
 
+/// Clamps every int8 of `v` to `lo..=hi` (an activation range narrower than int8's, after the
+/// kernels saturated to int8). A byte loop: LLVM's vectorized form is many times its size.
+pub fn clamp_bytes(v: &mut [i8], lo: i32, hi: i32) {
+    if v.is_empty() {
+        return;
+    }
+    // SAFETY: reads and writes exactly `v.len() ≥ 1` bytes from its start; clobbers are
+    // declared (the flags too: no `preserves_flags`).
+    unsafe {
+        asm!(
+            "2:",
+            "ldrsb {t}, [{p}]",
+            "cmp {t}, {lo}",
+            "it lt",
+            "movlt {t}, {lo}",
+            "cmp {t}, {hi}",
+            "it gt",
+            "movgt {t}, {hi}",
+            "strb {t}, [{p}], #1",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            p = inout(reg) v.as_mut_ptr() => _,
+            n = inout(reg) v.len() => _,
+            lo = in(reg) lo,
+            hi = in(reg) hi,
+            t = out(reg) _,
+            options(nostack),
+        );
+    }
+}
+
 /// Sets every byte of `dst` to `v` (a few bytes of a convolution window: a `memset` call costs
 /// more than these).
 pub fn fill_bytes(dst: &mut [u8], v: u8) {
@@ -338,11 +369,8 @@ struct PointwiseRow {
     out: *mut i8,
     out1: usize,
     k: i32,
-    lo: i32,
-    hi: i32,
     scratch: *const u32,
     words_plus_one: usize,
-    clamp: usize,
 }
 
 /// Every output channel pair of one pixel pair of a 1×1 convolution (see
@@ -353,8 +381,8 @@ struct PointwiseRow {
 /// sixteen products: two `ldrd` of inputs, one of weights, four `sxtb16`, eight `smlad`, the
 /// loop), then for
 /// each of the four sums `requantize_fast` (`smmlar` by twice the multiplier, `add …, asr #31`,
-/// `asr` by `e − 1`, `add k`, `ssat #8, asr #1`), the clamp when the range is narrower than
-/// int8's, the stores. Multipliers must lie in `[2^30, 2^31)` (the compiler's fast path).
+/// `asr` by `e − 1`, `add k`, `ssat #8, asr #1`: saturated to int8; a narrower activation range is
+/// the caller's), the stores. Multipliers must lie in `[2^30, 2^31)` (the compiler's fast path).
 /// Does nothing if a slice is too short or there is nothing to do.
 #[inline(never)]
 pub fn pointwise_pairs(
@@ -385,11 +413,8 @@ pub fn pointwise_pairs(
         out: out.as_mut_ptr(),
         out1: p.out1,
         k: p.k,
-        lo: p.lo,
-        hi: p.hi,
         scratch: scratch.as_ptr(),
         words_plus_one: p.words + 1,
-        clamp: usize::from(p.lo > -128 || p.hi < 127),
     };
     let (row, weights) = (&mut state, weights.as_ptr());
     // SAFETY: `fits` checked every read and write against the slices; the asm reads and
@@ -406,8 +431,8 @@ pub fn pointwise_pairs(
             "str {xp}, [{prm}, #4]",
             "mov {a10}, {a00}",
             "mov {a11}, {a01}",
-            "ldr {xp}, [{prm}, #36]",
-            "ldr r7, [{prm}, #40]",
+            "ldr {xp}, [{prm}, #28]",
+            "ldr r7, [{prm}, #32]",
             // Two steps per pass; an odd count enters the first pass at its second step.
             "lsrs r7, r7, #1",
             "bcc 9f",
@@ -453,35 +478,6 @@ pub fn pointwise_pairs(
             "asr {a11}, {a11}, {we1}",
             "add {a11}, {a11}, r7",
             "ssat {a11}, #8, {a11}, asr #1",
-            // The activation range, when narrower than int8's.
-            "ldr r7, [{prm}, #44]",
-            "cbz r7, 4f",
-            "ldrd {xe}, {xo}, [{prm}, #28]",
-            "cmp {a00}, {xe}",
-            "it lt",
-            "movlt {a00}, {xe}",
-            "cmp {a00}, {xo}",
-            "it gt",
-            "movgt {a00}, {xo}",
-            "cmp {a01}, {xe}",
-            "it lt",
-            "movlt {a01}, {xe}",
-            "cmp {a01}, {xo}",
-            "it gt",
-            "movgt {a01}, {xo}",
-            "cmp {a10}, {xe}",
-            "it lt",
-            "movlt {a10}, {xe}",
-            "cmp {a10}, {xo}",
-            "it gt",
-            "movgt {a10}, {xo}",
-            "cmp {a11}, {xe}",
-            "it lt",
-            "movlt {a11}, {xe}",
-            "cmp {a11}, {xo}",
-            "it gt",
-            "movgt {a11}, {xo}",
-            "4:",
             // Store: pixel 1 first (its row may be pixel 0's when there is one pixel).
             "ldr {xp}, [{prm}, #16]",
             "ldr r7, [{prm}, #20]",

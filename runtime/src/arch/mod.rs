@@ -159,7 +159,8 @@ impl Dw3x3 {
 
 /// One pixel pair of a 1×1 convolution for [`pointwise_pairs`]: `pairs` output channel pairs
 /// over `words` steps of four inputs, requantized with `kiln::quant::requantize_fast`
-/// (`k = 1 + 2 · output_offset`), clamped to `lo..=hi`; pixel 1's outputs are `out1` bytes after
+/// (`k = 1 + 2 · output_offset`) and saturated to int8 (a narrower activation range is the
+/// caller's to apply); pixel 1's outputs are `out1` bytes after
 /// pixel 0's (0 when the pixel is alone: its widened inputs are then pixel 0's again and the
 /// same values are written twice).
 #[derive(Clone, Copy, Debug)]
@@ -172,10 +173,6 @@ pub struct PointwisePairs {
     pub out1: usize,
     /// `1 + 2 · output_offset`.
     pub k: i32,
-    /// Lower clamp of the activation.
-    pub lo: i32,
-    /// Upper clamp of the activation.
-    pub hi: i32,
 }
 
 impl PointwisePairs {

@@ -169,7 +169,7 @@ pub fn pointwise_pairs(
     let finish = |acc: i32, m: i32, shift: u8| {
         let h = smmulr(acc.wrapping_shl(1), m);
         let t = (h.wrapping_add(h >> 31) >> (!shift & 31)).wrapping_add(p.k) >> 1;
-        t.clamp(-128, 127).max(p.lo).min(p.hi) as i8
+        t.clamp(-128, 127) as i8
     };
     for c in 0..p.pairs {
         let (b0, b1) = (bias[2 * c], bias[2 * c + 1]);
@@ -240,5 +240,12 @@ pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
         let ek = t[8] as i32;
         let v = (h.wrapping_add(h >> 31) >> (ek & 0xFF & 31)).wrapping_add(ek >> 8) >> 1;
         *o = v.clamp(-128, 127) as i8;
+    }
+}
+
+/// Clamps every int8 of `v` to `lo..=hi`.
+pub fn clamp_bytes(v: &mut [i8], lo: i32, hi: i32) {
+    for x in v.iter_mut() {
+        *x = i32::from(*x).max(lo).min(hi) as i8;
     }
 }

@@ -26,8 +26,8 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, small_window, smlad, sxtab16,
-    sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow,
+    clamp_bytes, conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, small_window, smlad,
+    sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow,
 };
 use crate::quant::requantize_fast;
 
@@ -306,6 +306,19 @@ fn pointwise_registers(
     }
 }
 
+/// The activation clamp after [`pointwise_pairs`] (which saturates to int8 only): the first `n`
+/// outputs of pixel 0 and of pixel 1 (`out1` bytes further), when `lo..=hi` is narrower.
+#[inline(always)]
+fn clamp_pairs(out: &mut [i8], out1: usize, n: usize, lo: i32, hi: i32) {
+    if lo > -128 || hi < 127 {
+        for at in [0, out1] {
+            if let Some(v) = out.get_mut(at..).and_then(|v| v.get_mut(..n)) {
+                clamp_bytes(v, lo, hi);
+            }
+        }
+    }
+}
+
 /// The widened inputs of a pixel pair that [`pointwise_s8`] keeps on the stack when the arena
 /// has no free scratch: input depths up to 16.
 const SMALL_SCRATCH_WORDS: usize = 16;
@@ -378,10 +391,9 @@ fn pointwise_widened(
             pairs,
             out1,
             k,
-            lo: p.activation_min,
-            hi: p.activation_max,
         };
         pointwise_pairs(&pp, scratch, w, bias, m, shift, out);
+        clamp_pairs(out, out1, 2 * pairs, p.activation_min, p.activation_max);
         if odd {
             // The last channel alone: one raw weight word per step, after the pairs.
             let c = od - 1;
@@ -630,8 +642,6 @@ impl<'a> Im2col<'a> {
             pairs: od / 2,
             out1,
             k,
-            lo: p.activation_min,
-            hi: p.activation_max,
         };
         let shift: &[u8] = bytemuck::cast_slice(self.shift);
         pointwise_pairs(
@@ -643,6 +653,7 @@ impl<'a> Im2col<'a> {
             shift,
             o,
         );
+        clamp_pairs(o, out1, od - od % 2, p.activation_min, p.activation_max);
         if od % 2 == 1 {
             let c = od - 1;
             let wl = self.weights.get(c * self.words..).unwrap_or_default();

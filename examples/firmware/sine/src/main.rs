@@ -51,6 +51,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !byte_primitives_match() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("arch byte primitives");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -148,6 +155,39 @@ fn small_fc_matches_reference() -> bool {
             .zip(&got)
             .take(units)
             .all(|(a, b)| a.to_bits() == b.to_bits());
+    }
+    ok
+}
+
+/// The byte primitives of `kiln::arch` that the int8 kernels use for windows and activation
+/// ranges (asm on the DSP targets) against plain loops, on every core CI runs this on.
+fn byte_primitives_match() -> bool {
+    let src: [u8; 40] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(5));
+    let mut ok = true;
+    for n in 0..=9 {
+        // Three runs of `n` bytes, 13 apart in the source and 11 apart in the destination.
+        let mut dst = [0xAAu8; 40];
+        kiln::arch::copy_rows(&mut dst, 11, black_box(&src), 13, 3, n);
+        for (i, d) in dst.iter().enumerate() {
+            let (r, j) = (i / 11, i % 11);
+            let want = if r < 3 && j < n {
+                src[13 * r + j]
+            } else {
+                0xAA
+            };
+            ok &= *d == want;
+        }
+        let mut fill = [0u8; 12];
+        kiln::arch::fill_bytes(black_box(&mut fill[1..1 + n]), 0x9C);
+        ok &= fill
+            .iter()
+            .enumerate()
+            .all(|(i, v)| *v == if (1..1 + n).contains(&i) { 0x9C } else { 0 });
+        let mut v: [i8; 12] = core::array::from_fn(|i| (src[i + n] as i8));
+        let (lo, hi) = (-100 + 7 * n as i32, 90 - 5 * n as i32);
+        let want = v.map(|x| i32::from(x).max(lo).min(hi) as i8);
+        kiln::arch::clamp_bytes(black_box(&mut v), lo, hi);
+        ok &= v == want;
     }
     ok
 }
