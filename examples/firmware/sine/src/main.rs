@@ -183,7 +183,7 @@ fn byte_primitives_match() -> bool {
             .iter()
             .enumerate()
             .all(|(i, v)| *v == if (1..1 + n).contains(&i) { 0x9C } else { 0 });
-        let mut v: [i8; 12] = core::array::from_fn(|i| (src[i + n] as i8));
+        let mut v: [i8; 12] = core::array::from_fn(|i| src[i + n] as i8);
         let (lo, hi) = (-100 + 7 * n as i32, 90 - 5 * n as i32);
         let want = v.map(|x| i32::from(x).max(lo).min(hi) as i8);
         kiln::arch::clamp_bytes(black_box(&mut v), lo, hi);
