@@ -589,6 +589,7 @@ impl<'a> Im2col<'a> {
 
     /// Output pixels `px` and `px + 1` (if there is one): gather, widen with the input offset,
     /// then every channel (pairs by [`pointwise_pairs`]).
+    #[inline(always)]
     fn pair(&self, img: &[u8], base: usize, px: usize, scratch: &mut [u8], out: &mut [i8]) {
         let (kp, od, p) = (self.kp, self.od, self.p);
         let g = &p.geometry;
