@@ -54,7 +54,8 @@ pub const FAST_ACC_LIMIT: i64 = 1 << 30;
 /// gemmlowp's `RoundingDivideByPOT(h, e)` rounds half away from zero: `⌊(h + 2^(e−1) − [h<0]) / 2^e⌋`,
 /// which is `⌊(⌊(h − [h<0]) / 2^(e−1)⌋ + 1) / 2⌋`; the offset joins the last step as `2·offset`
 /// (even, so the floor is unchanged). On the DSP targets the last step and the int8 saturation
-/// are one `ssat #8, asr #1`.
+/// are one `ssat #8, asr #1`, and the asm kernels multiply with `smmlar a, a, 2m, a` (for `m` in
+/// `[2^30, 2^31)`, `2m` wraps to `2m − 2^32`, and `a · 2^32 + a · (2m − 2^32) = 2a · m`).
 #[inline(always)]
 pub fn requantize_fast(acc: i32, multiplier: i32, shift: i8, k: i32) -> i32 {
     let h = crate::arch::smmulr(acc.wrapping_shl(1), multiplier);
