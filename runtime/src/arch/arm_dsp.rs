@@ -118,44 +118,6 @@ pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
-/// Copies `min(dst.len(), src.len())` bytes, word by word (unaligned words are fine on
-/// Armv7E-M) then byte by byte: the short runs of a convolution window, where a `memcpy` call
-/// (which LLVM makes of any copy loop) costs more than the copy.
-#[inline(always)]
-pub fn copy_run(dst: &mut [u8], src: &[u8]) {
-    let n = dst.len().min(src.len());
-    if n == 0 {
-        return;
-    }
-    // SAFETY: `n` bytes are readable from `src` and writable to `dst` (distinct borrows); the
-    // loops move exactly `n` bytes; every clobbered register is declared.
-    unsafe {
-        asm!(
-            "subs {n}, {n}, #4",
-            "blt 3f",
-            "2:",
-            "ldr {t}, [{s}], #4",
-            "str {t}, [{d}], #4",
-            "subs {n}, {n}, #4",
-            "bge 2b",
-            "3:",
-            "adds {n}, {n}, #4",
-            "beq 5f",
-            "4:",
-            "ldrb {t}, [{s}], #1",
-            "strb {t}, [{d}], #1",
-            "subs {n}, {n}, #1",
-            "bne 4b",
-            "5:",
-            n = inout(reg) n => _,
-            s = inout(reg) src.as_ptr() => _,
-            d = inout(reg) dst.as_mut_ptr() => _,
-            t = out(reg) _,
-            options(nostack),
-        );
-    }
-}
-
 /// Every output channel of one pixel of a convolution whose window fits twelve 16-bit lanes
 /// (`conv_small_s8`): `x` holds the widened window (six words), `table` per channel nine words
 /// `[bias, six weight words, multiplier, (e − 1) | k << 8]` (`k = 1 + 2 · output_offset`), and

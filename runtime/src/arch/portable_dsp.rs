@@ -189,15 +189,6 @@ pub fn pointwise_pairs(
     }
 }
 
-/// Copies `min(dst.len(), src.len())` bytes (the short runs of a convolution window).
-#[inline(always)]
-pub fn copy_run(dst: &mut [u8], src: &[u8]) {
-    let n = dst.len().min(src.len());
-    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
-        d.copy_from_slice(s);
-    }
-}
-
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst`. Copies nothing unless every run lies inside both slices.
 pub fn copy_rows(

@@ -496,16 +496,11 @@ pub fn conv_im2col_s8_in_place(
             let Some((out, tail)) = output.split_at_mut_checked(free_from) else {
                 return;
             };
-            c.pair(bytes_of(input), 0, px, bytemuck::cast_slice_mut(tail), out);
+            c.pair(input, 0, px, bytemuck::cast_slice_mut(tail), out);
         } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
             c.pair(rest, need, px, head, output);
         }
     }
-}
-
-#[inline(always)]
-fn bytes_of(x: &[u8]) -> &[u8] {
-    x
 }
 
 /// What [`conv_im2col_s8`] needs per pixel pair, checked once.
