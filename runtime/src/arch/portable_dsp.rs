@@ -167,9 +167,7 @@ pub fn pointwise_pairs(
         return;
     }
     let finish = |acc: i32, m: i32, shift: u8| {
-        let h = smmulr(acc.wrapping_shl(1), m);
-        let t = (h.wrapping_add(h >> 31) >> (!shift & 31)).wrapping_add(p.k) >> 1;
-        t.clamp(-128, 127) as i8
+        crate::quant::requantize_fast(acc, m, shift as i8, p.k).clamp(-128, 127) as i8
     };
     for c in 0..p.pairs {
         let (b0, b1) = (bias[2 * c], bias[2 * c + 1]);
@@ -227,10 +225,9 @@ pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
             .iter()
             .zip(&t[1..7])
             .fold(t[0] as i32, |acc, (x, w)| smlad(*x, *w, acc));
-        let h = smmulr(acc.wrapping_shl(1), t[7] as i32);
-        let ek = t[8] as i32;
-        let v = (h.wrapping_add(h >> 31) >> (ek & 0xFF & 31)).wrapping_add(ek >> 8) >> 1;
-        *o = v.clamp(-128, 127) as i8;
+        // `t[8]` is `(e − 1) | k << 8`: the low byte is `!shift`.
+        let (shift, k) = (!(t[8] as u8) as i8, t[8] as i32 >> 8);
+        *o = crate::quant::requantize_fast(acc, t[7] as i32, shift, k).clamp(-128, 127) as i8;
     }
 }
 
