@@ -306,6 +306,44 @@ fn pointwise_registers(
     }
 }
 
+/// Every output channel of a widened pixel pair (`pp.pairs` pairs, `od` channels): the channel
+/// pairs by [`pointwise_pairs`], the activation clamp, then an odd last channel here, whose
+/// weights (one raw word per step) follow the pairs'. `consts` are the weights, biases,
+/// multipliers and shifts.
+#[inline(always)]
+fn widened_channels(
+    pp: &PointwisePairs,
+    wide: &[u32],
+    (w, bias, m, s): (&[u32], &[i32], &[i32], &[i8]),
+    od: usize,
+    (lo, hi): (i32, i32),
+    out: &mut [i8],
+) {
+    pointwise_pairs(pp, wide, w, bias, m, bytemuck::cast_slice(s), out);
+    clamp_pairs(out, pp.out1, 2 * pp.pairs, lo, hi);
+    if od % 2 == 1 {
+        let c = od - 1;
+        let wl = w.get(c * pp.words..).unwrap_or_default();
+        let b = bias.get(c).copied().unwrap_or(0);
+        let (mut a0, mut a1) = (b, b);
+        for (xs, w) in wide.chunks_exact(4).zip(wl) {
+            let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
+            a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
+            a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
+        }
+        let (mc, sc) = (
+            m.get(c).copied().unwrap_or(0),
+            s.get(c).copied().unwrap_or(-1),
+        );
+        for (at, acc) in [(pp.out1 + c, a1), (c, a0)] {
+            let v = requantize_fast(acc, mc, sc, pp.k);
+            if let Some(o) = out.get_mut(at) {
+                *o = v.max(lo).min(hi) as i8;
+            }
+        }
+    }
+}
+
 /// The activation clamp after [`pointwise_pairs`] (which saturates to int8 only): the first `n`
 /// outputs of pixel 0 and of pixel 1 (`out1` bytes further), when `lo..=hi` is narrower.
 #[inline(always)]
@@ -366,8 +404,7 @@ fn pointwise_widened(
     let k = 1 + 2 * p.output_offset;
     let x = bytes(input);
     let w: &[u32] = bytemuck::cast_slice(weights);
-    let (pairs, odd) = (od / 2, od % 2 == 1);
-    let shift: &[u8] = bytemuck::cast_slice(s);
+    let pairs = od / 2;
     for (px, (x0, x1)) in (0..n).step_by(2).map(|px| {
         let x0 = x.get(px * d..(px + 1) * d).unwrap_or_default();
         (px, (x0, x.get((px + 1) * d..(px + 2) * d).unwrap_or(x0)))
@@ -392,26 +429,8 @@ fn pointwise_widened(
             out1,
             k,
         };
-        pointwise_pairs(&pp, scratch, w, bias, m, shift, out);
-        clamp_pairs(out, out1, 2 * pairs, p.activation_min, p.activation_max);
-        if odd {
-            // The last channel alone: one raw weight word per step, after the pairs.
-            let c = od - 1;
-            let wl = w.get(2 * pairs * words..).unwrap_or_default();
-            let b = bias.get(c).copied().unwrap_or(0);
-            let (mut a0, mut a1) = (b, b);
-            for (xs, w) in scratch.chunks_exact(4).zip(wl) {
-                let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
-                a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
-                a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
-            }
-            for (at, acc) in [(out1 + c, a1), (c, a0)] {
-                let v = requantize_fast(acc, m[c], s[c], k);
-                if let Some(o) = out.get_mut(at) {
-                    *o = v.max(p.activation_min).min(p.activation_max) as i8;
-                }
-            }
-        }
+        let range = (p.activation_min, p.activation_max);
+        widened_channels(&pp, scratch, (w, bias, m, s), od, range, out);
     }
 }
 
@@ -639,38 +658,9 @@ impl<'a> Im2col<'a> {
             out1,
             k,
         };
-        let shift: &[u8] = bytemuck::cast_slice(self.shift);
-        pointwise_pairs(
-            &pp,
-            wide,
-            self.weights,
-            self.bias,
-            self.multiplier,
-            shift,
-            o,
-        );
-        clamp_pairs(o, out1, od - od % 2, p.activation_min, p.activation_max);
-        if od % 2 == 1 {
-            let c = od - 1;
-            let wl = self.weights.get(c * self.words..).unwrap_or_default();
-            let bc = self.bias.get(c).copied().unwrap_or(0);
-            let (mut a0, mut a1) = (bc, bc);
-            for (xs, w) in wide.chunks_exact(4).zip(wl) {
-                let (we, wo) = (sxtb16(*w), sxtb16_ror8(*w));
-                a0 = smlad(xs[1], wo, smlad(xs[0], we, a0));
-                a1 = smlad(xs[3], wo, smlad(xs[2], we, a1));
-            }
-            let (m, s) = (
-                self.multiplier.get(c).copied().unwrap_or(0),
-                self.shift.get(c).copied().unwrap_or(-1),
-            );
-            for (at, acc) in [(out1 + c, a1), (c, a0)] {
-                let v = requantize_fast(acc, m, s, k);
-                if let Some(o) = o.get_mut(at) {
-                    *o = v.max(p.activation_min).min(p.activation_max) as i8;
-                }
-            }
-        }
+        let range = (p.activation_min, p.activation_max);
+        let consts = (self.weights, self.bias, self.multiplier, self.shift);
+        widened_channels(&pp, wide, consts, od, range, o);
     }
 }
 
