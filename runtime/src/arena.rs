@@ -131,29 +131,13 @@ pub fn split<const K: usize>(
     inputs: [(usize, usize); K],
     output: (usize, usize),
 ) -> ([&[u8]; K], &mut [u8]) {
-    let (out_off, out_len) = output;
-    let (head, rest) = match arena.split_at_mut_checked(out_off) {
-        Some(parts) => parts,
-        None => return ([&[]; K], &mut []),
-    };
-    let (out, tail) = match rest.split_at_mut_checked(out_len) {
-        Some(parts) => parts,
-        None => return ([&[]; K], &mut []),
-    };
-    let head: &[u8] = head;
-    let tail: &[u8] = tail;
-    let out_end = out_off + out_len;
-    let ins = inputs.map(|(off, len)| {
-        let end = off.saturating_add(len);
-        let part = if end <= out_off {
-            head.get(off..end)
-        } else if off >= out_end {
-            tail.get(off - out_end..end - out_end)
-        } else {
-            None
-        };
-        part.unwrap_or(&[])
-    });
+    // No scratch: an empty range just past the output.
+    let (ins, out, _) = split_scratch(
+        arena,
+        inputs,
+        output,
+        (output.0.saturating_add(output.1), 0),
+    );
     (ins, out)
 }
 
