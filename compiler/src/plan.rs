@@ -56,6 +56,13 @@ impl Plan {
         (0..self.regions.len()).filter(|&t| self.is_buffer(t))
     }
 
+    /// The buffers live while the operator at `step` runs.
+    pub fn live_at(&self, step: usize) -> impl Iterator<Item = usize> + '_ {
+        self.buffers().filter(move |&t| {
+            matches!(self.lifetimes.get(t).copied().flatten(), Some((a, b)) if a <= step && step <= b)
+        })
+    }
+
     /// The largest number of bytes simultaneously live at one step: no placement of these
     /// buffers in this execution order can use a smaller arena.
     pub fn lower_bound(&self) -> LowerBound {
@@ -71,12 +78,7 @@ impl Plan {
             live: Vec::new(),
         };
         for step in 0..steps {
-            let mut live: Vec<usize> = self
-                .buffers()
-                .filter(|&t| {
-                    matches!(self.lifetimes.get(t).copied().flatten(), Some((a, b)) if a <= step && step <= b)
-                })
-                .collect();
+            let mut live: Vec<usize> = self.live_at(step).collect();
             let bytes: usize = live.iter().map(|&t| align_up(self.size(t), ALIGN)).sum();
             if bytes > best.bytes {
                 live.sort_by_key(|&t| (std::cmp::Reverse(self.size(t)), t));
@@ -99,10 +101,7 @@ impl Plan {
             }
         }
         let mut busy: Vec<(usize, usize)> = self
-            .buffers()
-            .filter(|&t| {
-                matches!(self.lifetimes.get(t).copied().flatten(), Some((a, b)) if a <= step && step <= b)
-            })
+            .live_at(step)
             .filter_map(|t| self.regions.get(t).copied().flatten())
             .collect();
         busy.sort_unstable();
