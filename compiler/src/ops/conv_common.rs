@@ -463,18 +463,15 @@ pub fn conv_s8_fast(
     let [kh, kw, kd] = geometry.filter;
     let [_, _, ic] = geometry.input;
     let [oh, ow, oc] = geometry.output;
-    if kd != ic || geometry.dilation[1] != 1 || c.bias.len() != oc {
-        return None;
-    }
+    let kind = fast_conv(c, multipliers, shifts)?;
     let zo = c.output_zero_point;
-    if kh == 1 && kw == 1 && geometry.stride == [1, 1] && ic % 4 == 0 {
+    if let FastConv::Pointwise { fast_requant } = kind {
         let folded = super::fully_connected::fold_input_zero_point(
             c.bias,
             c.weights,
             ic,
             c.input_zero_point,
         );
-        let sums = abs_sums_channel_major(c.weights, oc);
         let p = Pointwise {
             rows: geometry.batches * oh * ow,
             depth: ic,
@@ -483,12 +480,12 @@ pub fn conv_s8_fast(
             folded_bias: &folded,
             output_zero_point: zo,
             range: c.range,
-            fast_requant: fast_requant_ok(c.bias, &sums, multipliers, shifts),
+            fast_requant,
         };
         let rq = per_channel_requant(e, p.fast_requant, oc, multipliers, shifts);
         return Some(emit_pointwise_s8(e, &p, rq, input, output));
     }
-    if small_window(c, multipliers, shifts) {
+    if kind == FastConv::Small {
         // Up to three rows of up to four bytes: the whole window in registers, no scratch.
         let table = crate::relayout::small_window_table(
             c.weights,
@@ -508,7 +505,10 @@ pub fn conv_s8_fast(
     }
     let k = kh * kw * kd;
     let kp = k.div_ceil(4) * 4;
-    let scratch = im2col_scratch(c, multipliers, shifts);
+    let scratch = match kind {
+        FastConv::Im2col { scratch } => Some(scratch),
+        _ => None,
+    };
     let in_place =
         scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, b));
     if scratch.is_some_and(|b| e.scratch_available(b)) || in_place {
@@ -556,49 +556,60 @@ pub fn conv_s8_fast(
     ))
 }
 
-/// Whether `conv_small_s8` runs this convolution: no groups, horizontal dilation 1, at most three
-/// filter rows of at most four input bytes, and `requantize_fast` proven exact.
-pub fn small_window(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> bool {
-    let g = c.geometry;
-    let [kh, kw, kd] = g.filter;
-    let oc = g.output[2];
-    kd == g.input[2]
-        && g.dilation[1] == 1
-        && kh <= 3
-        && kw * kd <= 4
-        && kh * kw * kd > 0
-        && c.bias.len() == oc
-        && fast_requant_ok(
-            c.bias,
-            &abs_sums_channel_major(c.weights, oc),
-            multipliers,
-            shifts,
-        )
+/// The optimized int8 kernel a convolution in CONV_2D's layout runs on
+/// (`kiln::kernels::conv_s8_fast`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastConv {
+    /// 1×1, stride 1, depth a multiple of 4: `pointwise_s8` (the input offset folded into the
+    /// bias), with the fast requantization when it is exact.
+    Pointwise {
+        /// Whether [`fast_requant_ok`] holds.
+        fast_requant: bool,
+    },
+    /// At most three filter rows of at most four input bytes: `conv_small_s8`.
+    Small,
+    /// Gathered windows: `conv_im2col_s8` with this much arena scratch (or in place).
+    Im2col {
+        /// Two windows as bytes and widened to 16-bit lanes.
+        scratch: usize,
+    },
+    /// Any other ungrouped convolution with horizontal dilation 1: `conv_2d_rows_s8`.
+    Rows,
 }
 
-/// The arena scratch `conv_im2col_s8` needs for this convolution, or `None` when it does not
-/// apply (also when `conv_small_s8` runs it): 1×1 convolutions with stride 1 and a depth multiple of 4 (`pointwise_s8`'s), grouped
-/// or horizontally dilated ones, and layers where `requantize_fast` is not proven exact.
-pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<usize> {
+/// Which [`FastConv`] kernel runs this convolution, or `None` when only the reference kernel
+/// handles it (groups, horizontal dilation, a bias of the wrong length). The accumulator bound
+/// of [`fast_requant_ok`] is computed once here.
+pub fn fast_conv(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<FastConv> {
     let g = c.geometry;
     let [kh, kw, kd] = g.filter;
     let [_, _, ic] = g.input;
     let oc = g.output[2];
-    let pointwise = kh == 1 && kw == 1 && g.stride == [1, 1] && ic % 4 == 0;
-    if pointwise
-        || small_window(c, multipliers, shifts)
-        || kd != ic
-        || g.dilation[1] != 1
-        || c.bias.len() != oc
-    {
+    if kd != ic || g.dilation[1] != 1 || c.bias.len() != oc {
         return None;
     }
     let sums = abs_sums_channel_major(c.weights, oc);
-    if !fast_requant_ok(c.bias, &sums, multipliers, shifts) {
-        return None;
+    let fast_requant = fast_requant_ok(c.bias, &sums, multipliers, shifts);
+    Some(if kh == 1 && kw == 1 && g.stride == [1, 1] && ic % 4 == 0 {
+        FastConv::Pointwise { fast_requant }
+    } else if !fast_requant {
+        FastConv::Rows
+    } else if kh <= 3 && kw * kd <= 4 && kh * kw * kd > 0 {
+        FastConv::Small
+    } else {
+        FastConv::Im2col {
+            scratch: 6 * (kh * kw * kd).div_ceil(4) * 4,
+        }
+    })
+}
+
+/// The arena scratch `conv_im2col_s8` needs for this convolution, or `None` when another kernel
+/// runs it ([`fast_conv`]).
+pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<usize> {
+    match fast_conv(c, multipliers, shifts) {
+        Some(FastConv::Im2col { scratch }) => Some(scratch),
+        _ => None,
     }
-    // Two windows as bytes and widened to 16-bit lanes (`kiln::kernels::conv_s8_fast`).
-    Some(6 * (kh * kw * kd).div_ceil(4) * 4)
 }
 
 /// Whether `conv_im2col_s8_in_place` can run this convolution without scratch of its own (one
