@@ -6,9 +6,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    bias_i32, channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
+    bias_i32, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params, conv_requant,
     conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, s8_conv_scratch,
-    scale_zp, weight_scales, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
+    ConvKind, ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -130,9 +130,7 @@ impl OpImpl for Conv2d {
         let Ok((t, geometry, ConvKind::S8)) = self.check(g, node) else {
             return 0;
         };
-        let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
-        let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
-        let (m, s) = channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
         let conv = S8Conv {
             geometry: &geometry,
             weights: g.tensor(t.weights).data.as_deref().unwrap_or_default(),
@@ -168,10 +166,7 @@ impl OpImpl for Conv2d {
                 )
             }
             ConvKind::S8 | ConvKind::S16 => {
-                let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
-                let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
-                let (m, s) =
-                    channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+                let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
                 let range = self.activation.range_quantized(g.tensor(t.output))?;
                 if kind == ConvKind::S8 {
                     let conv = S8Conv {

@@ -252,6 +252,15 @@ pub fn channel_multipliers(
         .unzip()
 }
 
+/// The input and output zero points and the per-channel multipliers and shifts of a quantized
+/// convolution (TFLM's `PopulateConvolutionQuantizationParams`).
+pub fn conv_requant(g: &Graph, t: &ConvTensors) -> (i32, i32, (Vec<i32>, Vec<i32>)) {
+    let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
+    let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
+    let rq = channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+    (in_zp, out_zp, rq)
+}
+
 /// Scale and zero point of a quantized tensor (validation has checked they exist).
 pub fn scale_zp(t: &Tensor) -> (f32, i32) {
     t.quant

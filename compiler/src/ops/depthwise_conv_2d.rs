@@ -6,10 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    abs_sums_channel_last, bias_i32, channel_multipliers, check_conv_quant, conv_f32_params,
-    conv_kind, conv_quant_params, conv_s8_fast, conv_tensors, fast_requant_ok, nhwc, out_size,
-    pad_before, positive, requant_arg, s8_conv_scratch, scale_zp, weight_scales, ConvKind,
-    ConvTensors, Geometry, Padding, S8Conv,
+    abs_sums_channel_last, bias_i32, check_conv_quant, conv_f32_params, conv_kind,
+    conv_quant_params, conv_requant, conv_s8_fast, conv_tensors, fast_requant_ok, nhwc, out_size,
+    pad_before, positive, requant_arg, s8_conv_scratch, scale_zp, ConvKind, ConvTensors, Geometry,
+    Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -239,9 +239,7 @@ impl OpImpl for DepthwiseConv2d {
         if geometry.input[2] != 1 {
             return 0;
         }
-        let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
-        let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
-        let (m, s) = channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
         let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
         let conv = S8Conv {
             geometry: &geometry,
@@ -278,10 +276,7 @@ impl OpImpl for DepthwiseConv2d {
                 )
             }
             ConvKind::S8 | ConvKind::S16 => {
-                let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
-                let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
-                let (m, s) =
-                    channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+                let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
                 let range = self.activation.range_quantized(g.tensor(t.output))?;
                 if kind == ConvKind::S8 {
                     if let Some(call) = self.emit_s8_fast(g, e, &t, &geometry, (&m, &s), range) {

@@ -8,9 +8,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv_common::{
-    channel_multipliers, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params,
-    conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, scale_zp, weight_scales,
-    ConvKind, ConvTensors, Geometry, Padding,
+    check_conv_quant, conv_f32_params, conv_kind, conv_quant_params, conv_requant, conv_tensors,
+    nhwc, out_size, pad_before, positive, requant_arg, ConvKind, ConvTensors, Geometry, Padding,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -151,10 +150,7 @@ impl OpImpl for TransposeConv {
                 )
             }
             ConvKind::S8 | ConvKind::S16 => {
-                let (in_scale, in_zp) = scale_zp(g.tensor(t.input));
-                let (out_scale, out_zp) = scale_zp(g.tensor(t.output));
-                let (m, s) =
-                    channel_multipliers(in_scale, &weight_scales(g.tensor(t.weights)), out_scale);
+                let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
                 let (kernel, params) = if kind == ConvKind::S8 {
                     (
                         quote!(transpose_conv_s8),
