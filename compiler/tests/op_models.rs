@@ -5,150 +5,19 @@
 //! (The numerics of the kernels are unit-tested in the runtime; the zoo conformance suite runs
 //! the generated code end to end.)
 
-use flatbuffers::FlatBufferBuilder;
 use kiln_compiler::{compile, Options};
 
-fn slot(id: u16) -> u16 {
-    4 + 2 * id
-}
-#[derive(Clone)]
-struct T {
-    shape: Vec<i32>,
-    ty: i8,
-    data: Option<Vec<u8>>,
-    quant: Option<(f32, i64)>,
-}
+mod support;
+use support::{Op, Sg, Val, T};
+
 type Opt = Option<(u8, Vec<(u16, Val)>)>;
-#[derive(Clone, Copy)]
-enum Val {
-    F(f32),
-    I(i32),
-    B(i8),
-}
-struct Op {
-    code: i32,
-    ins: Vec<i32>,
-    outs: Vec<i32>,
-    opt: Opt,
-}
-struct M {
-    tensors: Vec<T>,
-    inputs: Vec<i32>,
-    outputs: Vec<i32>,
-    ops: Vec<Op>,
-}
+/// A single-subgraph model.
+type M = Sg;
 
 fn build(m: &M) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
-    let mut codes_list: Vec<i32> = Vec::new();
-    for op in &m.ops {
-        if !codes_list.contains(&op.code) {
-            codes_list.push(op.code);
-        }
-    }
-    let codes: Vec<_> = codes_list
-        .iter()
-        .map(|c| {
-            let t = fbb.start_table();
-            fbb.push_slot_always(slot(0), (*c).min(127) as i8);
-            fbb.push_slot_always(slot(2), 1i32);
-            fbb.push_slot_always(slot(3), *c);
-            fbb.end_table(t)
-        })
-        .collect();
-    // buffers: 0 empty, then per const tensor
-    let mut buffers = Vec::new();
-    let t0 = fbb.start_table();
-    buffers.push(fbb.end_table(t0));
-    let mut buf_index = Vec::new();
-    for t in &m.tensors {
-        if let Some(d) = &t.data {
-            let v = fbb.create_vector(d);
-            let b = fbb.start_table();
-            fbb.push_slot_always(slot(0), v);
-            buffers.push(fbb.end_table(b));
-            buf_index.push(buffers.len() as u32 - 1);
-        } else {
-            buf_index.push(0);
-        }
-    }
-    let tensors: Vec<_> = m
-        .tensors
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let shape = fbb.create_vector(&t.shape);
-            let name = fbb.create_string(&format!("t{i}"));
-            let q = t.quant.map(|(s, z)| {
-                let sv = fbb.create_vector(&[s]);
-                let zv = fbb.create_vector(&[z]);
-                let q = fbb.start_table();
-                fbb.push_slot_always(slot(2), sv);
-                fbb.push_slot_always(slot(3), zv);
-                fbb.end_table(q)
-            });
-            let tt = fbb.start_table();
-            fbb.push_slot_always(slot(0), shape);
-            fbb.push_slot_always(slot(1), t.ty);
-            fbb.push_slot_always(slot(2), buf_index[i]);
-            fbb.push_slot_always(slot(3), name);
-            if let Some(q) = q {
-                fbb.push_slot_always(slot(4), q);
-            }
-            fbb.end_table(tt)
-        })
-        .collect();
-    let ops: Vec<_> = m
-        .ops
-        .iter()
-        .map(|op| {
-            let ins = fbb.create_vector(&op.ins);
-            let outs = fbb.create_vector(&op.outs);
-            let opt = op.opt.as_ref().map(|(tag, fields)| {
-                let t = fbb.start_table();
-                for (id, v) in fields {
-                    match v {
-                        Val::F(f) => fbb.push_slot_always(slot(*id), *f),
-                        Val::I(i) => fbb.push_slot_always(slot(*id), *i),
-                        Val::B(b) => fbb.push_slot_always(slot(*id), *b),
-                    }
-                }
-                (*tag, fbb.end_table(t))
-            });
-            let idx = codes_list.iter().position(|c| *c == op.code).unwrap() as u32;
-            let t = fbb.start_table();
-            fbb.push_slot_always(slot(0), idx);
-            fbb.push_slot_always(slot(1), ins);
-            fbb.push_slot_always(slot(2), outs);
-            if let Some((tag, o)) = opt {
-                fbb.push_slot_always(slot(3), tag);
-                fbb.push_slot_always(slot(4), o);
-            }
-            fbb.end_table(t)
-        })
-        .collect();
-    let codes = fbb.create_vector(&codes);
-    let tensors = fbb.create_vector(&tensors);
-    let ops = fbb.create_vector(&ops);
-    let buffers = fbb.create_vector(&buffers);
-    let inputs = fbb.create_vector(&m.inputs);
-    let outputs = fbb.create_vector(&m.outputs);
-    let sg = fbb.start_table();
-    fbb.push_slot_always(slot(0), tensors);
-    fbb.push_slot_always(slot(1), inputs);
-    fbb.push_slot_always(slot(2), outputs);
-    fbb.push_slot_always(slot(3), ops);
-    let sg = fbb.end_table(sg);
-    let sgs = fbb.create_vector(&[sg]);
-    let model = fbb.start_table();
-    fbb.push_slot_always(slot(0), 3u32);
-    fbb.push_slot_always(slot(1), codes);
-    fbb.push_slot_always(slot(2), sgs);
-    fbb.push_slot_always(slot(4), buffers);
-    let model = fbb.end_table(model);
-    fbb.finish(model, Some("TFL3"));
-    fbb.finished_data().to_vec()
+    support::build_one(m)
 }
+
 const F32: i8 = 0;
 const F16: i8 = 1;
 const I32: i8 = 2;
@@ -156,6 +25,7 @@ const U8: i8 = 3;
 const I16: i8 = 7;
 const I8: i8 = 9;
 fn act(shape: &[i32], ty: i8, q: Option<(f32, i64)>) -> T {
+    let q = q.map(|(s, z)| (vec![s], vec![z]));
     T {
         shape: shape.to_vec(),
         ty,
@@ -164,6 +34,7 @@ fn act(shape: &[i32], ty: i8, q: Option<(f32, i64)>) -> T {
     }
 }
 fn cst(shape: &[i32], ty: i8, data: Vec<u8>, q: Option<(f32, i64)>) -> T {
+    let q = q.map(|(s, z)| (vec![s], vec![z]));
     T {
         shape: shape.to_vec(),
         ty,
