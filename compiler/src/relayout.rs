@@ -63,7 +63,7 @@ pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
 /// The per-channel table of `conv_small_s8` (`kiln::kernels::conv_s8_fast`) from CONV_2D-layout
 /// int8 weights `[channels][rows][run]` (`rows ≤ 3`, `run ≤ 4`): per channel nine words, the
 /// bias, per row (three, missing ones zero) the 16-bit weight pairs `(w0, w2), (w1, w3)` as
-/// `sxtb16` pairs the input bytes (zero past the run), the multiplier, and `(e − 1) | k << 8`
+/// `sxtb16` pairs the input bytes (zero past the run), the multiplier doubled, and `(e − 1) | k << 8`
 /// with `e = −shift` (`1..=31`) and `k = 1 + 2 · output_zero_point`.
 pub fn small_window_table(
     weights: &[u8],
@@ -91,7 +91,9 @@ pub fn small_window_table(
             words.push(lanes(w(1), w(3)));
         }
         let pick = |v: &[i32]| v.get(c).or(v.first()).copied().unwrap_or(0);
-        words.push(pick(multipliers) as u32);
+        // Doubled (wrapping; multipliers are in `[2^30, 2^31)`): the kernel's `smmlar` by it is
+        // the rounded high word of twice the sum times the multiplier.
+        words.push((pick(multipliers) as u32).wrapping_shl(1));
         words.push(u32::from((-pick(shifts) - 1) as u8) | (k << 8));
     }
     words.iter().flat_map(|w| w.to_le_bytes()).collect()

@@ -120,9 +120,10 @@ pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
 
 /// Every output channel of one pixel of a convolution whose window fits twelve 16-bit lanes
 /// (`conv_small_s8`): `x` holds the widened window (six words), `table` per channel nine words
-/// `[bias, six weight words, multiplier, (e − 1) | k << 8]` (`k = 1 + 2 · output_offset`), and
+/// `[bias, six weight words, 2 · multiplier (wrapping), (e − 1) | k << 8]`
+/// (`k = 1 + 2 · output_offset`), and
 /// the channel's sum `bias + Σ smlad(x[j], w[j])` is requantized (`requantize_fast`, saturated to
-/// int8) into `out[c]`. Eighteen instructions per channel. Does nothing if a slice is too short.
+/// int8) into `out[c]`. Seventeen instructions per channel. Does nothing if a slice is too short.
 pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
     let n = out.len();
     if n == 0 || table.len() / 9 < n {
@@ -148,8 +149,7 @@ pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
             "smlad r0, r10, r2, r0",
             "smlad r0, r11, r3, r0",
             "ldm r12!, {{r1, r2}}",
-            "lsl r0, r0, #1",
-            "smmulr r0, r0, r1",
+            "smmlar r0, r0, r1, r0",
             "add r0, r0, r0, asr #31",
             "asr r0, r0, r2",
             "add r0, r0, r2, asr #8",

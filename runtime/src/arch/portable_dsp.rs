@@ -214,7 +214,7 @@ pub fn fill_bytes(dst: &mut [u8], v: u8) {
 }
 
 /// Every output channel of one pixel of a convolution whose window fits twelve 16-bit lanes, as
-/// `arm_dsp::small_window`: `table` per channel `[bias, six weight words, multiplier,
+/// `arm_dsp::small_window`: `table` per channel `[bias, six weight words, 2 · multiplier,
 /// (e − 1) | k << 8]`. Does nothing if a slice is too short.
 pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
     if table.len() / 9 < out.len() {
@@ -227,7 +227,8 @@ pub fn small_window(x: &[u32; 6], table: &[u32], out: &mut [i8]) {
             .fold(t[0] as i32, |acc, (x, w)| smlad(*x, *w, acc));
         // `t[8]` is `(e − 1) | k << 8`: the low byte is `!shift`.
         let (shift, k) = (!(t[8] as u8) as i8, t[8] as i32 >> 8);
-        *o = crate::quant::requantize_fast(acc, t[7] as i32, shift, k).clamp(-128, 127) as i8;
+        let m = (t[7] >> 1) as i32;
+        *o = crate::quant::requantize_fast(acc, m, shift, k).clamp(-128, 127) as i8;
     }
 }
 

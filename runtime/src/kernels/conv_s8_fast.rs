@@ -685,7 +685,7 @@ pub const fn small_window_fits(g: &ConvGeometry) -> bool {
 /// cross the border of the input are assembled byte by byte with the input zero point (the
 /// padding TFLM skips, since `zero_point + offset = 0`). `table` holds per output channel nine
 /// words: the bias, per row the `sxtb16`-ordered 16-bit weight pairs `(w0, w2), (w1, w3)`
-/// (zero past the row and for missing rows), the multiplier, and `(e − 1) | k << 8` with
+/// (zero past the row and for missing rows), the multiplier doubled (wrapping), and `(e − 1) | k << 8` with
 /// `e = −shift` and `k = 1 + 2 · output_offset` (the compiler builds it and proves the fast
 /// requantization exact). Does nothing if a slice is too short.
 pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &mut [i8]) {
@@ -1250,7 +1250,7 @@ mod tests {
                 t.push(lanes(w(0), w(2)));
                 t.push(lanes(w(1), w(3)));
             }
-            t.push(m[c] as u32);
+            t.push((m[c] as u32).wrapping_shl(1));
             t.push(((!s[c]) as u8 as u32) | (((1 + 2 * zo) as u32) << 8));
         }
         t
