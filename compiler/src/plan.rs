@@ -200,17 +200,24 @@ fn pack(items: &[Item], order: &[usize], fit: Fit) -> (usize, Vec<usize>) {
     (arena, offsets)
 }
 
-/// Whether the operator `node` is the last to read tensor `t` (or any view of its memory) and
-/// `t` is not a graph output: its bytes are free to overwrite while `node` runs, once read.
-pub fn dies_at(g: &Graph, node: &Node, t: usize) -> bool {
+/// Per tensor, the tensor whose memory it uses: itself, or through RESHAPE-like views the
+/// tensor they view.
+fn alias_roots(g: &Graph) -> Vec<usize> {
     let mut root: Vec<usize> = (0..g.tensors.len()).collect();
-    for n in &g.nodes {
-        if n.op.is_alias() {
-            if let (Some(src), Some(&dst)) = (n.input(0), n.outputs.first()) {
+    for node in &g.nodes {
+        if node.op.is_alias() {
+            if let (Some(src), Some(&dst)) = (node.input(0), node.outputs.first()) {
                 root[dst] = root[src];
             }
         }
     }
+    root
+}
+
+/// Whether the operator `node` is the last to read tensor `t` (or any view of its memory) and
+/// `t` is not a graph output: its bytes are free to overwrite while `node` runs, once read.
+pub fn dies_at(g: &Graph, node: &Node, t: usize) -> bool {
+    let root = alias_roots(g);
     let r = root[t];
     let Some(step) = g.nodes.iter().position(|n| n.index == node.index) else {
         return false;
@@ -224,14 +231,7 @@ pub fn dies_at(g: &Graph, node: &Node, t: usize) -> bool {
 /// Plans the arena: alias analysis, lifetimes, then the best of several greedy packings.
 pub fn plan(g: &Graph) -> Result<Plan, Errors> {
     let n = g.tensors.len();
-    let mut alias_of: Vec<usize> = (0..n).collect();
-    for node in &g.nodes {
-        if node.op.is_alias() {
-            if let (Some(src), Some(&dst)) = (node.input(0), node.outputs.first()) {
-                alias_of[dst] = alias_of[src];
-            }
-        }
-    }
+    let alias_of = alias_roots(g);
     // Lifetimes of the alias roots.
     let last_step = g.nodes.len();
     let mut life: Vec<Option<(usize, usize)>> = vec![None; n];
