@@ -754,9 +754,7 @@ pub fn conv_small_s8(p: &ConvQuantParams, table: &[i32], input: &[i8], output: &
                 }
                 small_window(&w, table, o);
                 if clamp {
-                    for v in o.iter_mut() {
-                        *v = i32::from(*v).max(p.activation_min).min(p.activation_max) as i8;
-                    }
+                    clamp_bytes(o, p.activation_min, p.activation_max);
                 }
             }
         }

@@ -18,7 +18,7 @@
 //! `-31..=-1`, multipliers ≥ 0).
 
 use super::conv::ConvQuantParams;
-use crate::arch::{dw3x3_x4, dw_rect_x4, Dw3x3, DwRect};
+use crate::arch::{clamp_bytes, dw3x3_x4, dw_rect_x4, Dw3x3, DwRect};
 
 /// Words of the table per set of four channels for a filter of `taps` taps: four biases, `taps`
 /// weight words, four multipliers, one word of shifts.
@@ -170,8 +170,8 @@ pub fn depthwise_conv_2d_s8_fast(
     }
     // A fused activation narrower than int8, after the int8 saturation (the same result).
     if lo > -128 || hi < 127 {
-        for v in output.iter_mut().take(g.batches * oh * ow * ch) {
-            *v = (*v).max(lo as i8).min(hi as i8);
+        if let Some(v) = output.get_mut(..g.batches * oh * ow * ch) {
+            clamp_bytes(v, lo, hi);
         }
     }
 }
