@@ -49,6 +49,41 @@ pub fn pair_words(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     out
 }
 
+/// The table of `pointwise_quads_s8` (runtime `kernels::conv_s8_fast`), from a row-major
+/// `[units][depth]` int8 matrix (`depth % 4 == 0`), the biases and the per-unit multipliers and
+/// shifts: per unit `bias << 8 | (e − 1)` (`e = −shift`), the unit's weights as little-endian
+/// words of four, then `2 · multiplier` (wrapping to `u32`). `None` unless every bias lies in
+/// `-2^23..2^23`, every shift in `-31..=-1` and every multiplier in `[2^30, 2^31)` (what
+/// the kernel's asm assumes) and every slice has `units` entries.
+pub fn quad_table(
+    data: &[u8],
+    depth: usize,
+    bias: &[i32],
+    (multipliers, shifts): (&[i32], &[i32]),
+) -> Option<Vec<i32>> {
+    let units = bias.len();
+    if !depth.is_multiple_of(4) || multipliers.len() != units || shifts.len() != units {
+        return None;
+    }
+    let mut out = Vec::with_capacity(units * (depth / 4 + 2));
+    for (u, ((&b, &m), &s)) in bias.iter().zip(multipliers).zip(shifts).enumerate() {
+        let ok = (-(1 << 23)..1 << 23).contains(&b)
+            && (-31..=-1).contains(&s)
+            && (1 << 30..=i32::MAX).contains(&m);
+        if !ok {
+            return None;
+        }
+        out.push(b << 8 | (-s - 1));
+        let row = data.get(u * depth..(u + 1) * depth)?;
+        out.extend(
+            row.chunks_exact(4)
+                .map(|q| i32::from_le_bytes([q[0], q[1], q[2], q[3]])),
+        );
+        out.push((m as u32).wrapping_mul(2) as i32);
+    }
+    Some(out)
+}
+
 /// The transpose of a row-major `[rows][cols]` matrix of bytes: `[cols][rows]`.
 pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows * cols);
@@ -114,6 +149,27 @@ mod tests {
         let two_bytes: Vec<u8> = m.iter().flat_map(|v| [*v, 0]).collect();
         let got2 = interleave_rows(&two_bytes, 2, 5, 2, 4);
         assert_eq!(got2.iter().step_by(2).copied().collect::<Vec<_>>(), got);
+    }
+
+    #[test]
+    fn quad_table_packs_bias_shift_weights_and_doubled_multiplier() {
+        // 2 units × 4 inputs: value 10u + c.
+        let m: Vec<u8> = (0..2)
+            .flat_map(|u| (0..4).map(move |c| 10 * u + c))
+            .collect();
+        let (bias, mult, shift) = ([-3, 70_000], [1 << 30, i32::MAX], [-1, -31]);
+        let got = quad_table(&m, 4, &bias, (&mult, &shift)).expect("in range");
+        let word = |u: i32| i32::from_le_bytes([0, 1, 2, 3].map(|c| (10 * u + c) as u8));
+        let want = vec![-3 * 256, word(0), i32::MIN, 70_000 * 256 + 30, word(1), -2];
+        assert_eq!(got, want);
+        let out_of_range = [
+            quad_table(&m, 4, &[1 << 23, 0], (&mult, &shift)),
+            quad_table(&m, 4, &bias, (&[1 << 30, (1 << 30) - 1], &shift)),
+            quad_table(&m, 4, &bias, (&mult, &[0, -1])),
+            quad_table(&m, 4, &bias, (&mult[..1], &shift[..1])),
+            quad_table(&m, 3, &bias, (&mult, &shift)),
+        ];
+        assert!(out_of_range.iter().all(Option::is_none));
     }
 
     #[test]

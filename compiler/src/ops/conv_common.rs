@@ -490,9 +490,9 @@ pub fn conv_s8_fast(
             output_zero_point: zo,
             range: c.range,
             fast_requant,
+            requant: (multipliers, shifts),
         };
-        let rq = per_channel_requant(e, p.fast_requant, oc, multipliers, shifts);
-        return Some(emit_pointwise_s8(e, &p, rq, input, output));
+        return Some(emit_pointwise_s8(e, &p, input, output));
     }
     if kind == FastConv::Small {
         // Up to three rows of up to four bytes: the whole window in registers, no scratch.
@@ -695,22 +695,23 @@ pub struct Pointwise<'a> {
     pub range: (i32, i32),
     /// Whether [`fast_requant_ok`] holds for the layer.
     pub fast_requant: bool,
+    /// Multipliers and shifts (one, or one per unit).
+    pub requant: (&'a [i32], &'a [i32]),
 }
 
 /// The `pointwise_s8` call shared by 1×1 convolutions and FULLY_CONNECTED
 /// (`kiln::kernels::conv_s8_fast`): two rows × two units per pass with SMLAD where the target has
-/// it, weights paired by word here at compile time.
+/// it, weights paired by word here at compile time. Layers of four rows or more whose
+/// requantization is fast and fits [`crate::relayout::quad_table`] run `pointwise_quads_s8`
+/// instead (one unit × four rows per pass, bias, weights and requantization in one table) when
+/// its scratch (two words per input) is free in the arena or small enough for its stack buffer.
 pub fn emit_pointwise_s8(
     e: &mut crate::expand::Emitter<'_>,
     p: &Pointwise<'_>,
-    requant: TokenStream,
     input: usize,
     output: usize,
 ) -> TokenStream {
     use crate::expand::Arg;
-    let packed = crate::relayout::pair_words(p.weights, p.units, p.depth);
-    let w = e.constant(DType::I32, &packed);
-    let b = e.constant_i32(p.folded_bias);
     let (rows, depth, units, zo) = (p.rows, p.depth, p.units, p.output_zero_point);
     let (lo, hi) = p.range;
     let fast = p.fast_requant;
@@ -718,6 +719,35 @@ pub fn emit_pointwise_s8(
         pixels: #rows, input_depth: #depth, output_depth: #units,
         output_offset: #zo, activation_min: #lo, activation_max: #hi, fast_requant: #fast,
     });
+    let (multipliers, shifts) = p.requant;
+    let expanded = match (multipliers, shifts) {
+        ([m], [s]) => (vec![*m; units], vec![*s; units]),
+        _ => (multipliers.to_vec(), shifts.to_vec()),
+    };
+    let quad_scratch = 8 * depth;
+    let quads = (fast && rows >= 4 && (depth <= 8 || e.scratch_available(quad_scratch)))
+        .then(|| {
+            crate::relayout::quad_table(p.weights, depth, p.folded_bias, (&expanded.0, &expanded.1))
+        })
+        .flatten();
+    if let Some(table) = quads {
+        let t = e.constant_i32(&table);
+        return e.call(
+            quote!(pointwise_quads_s8),
+            quote!(PointwiseS8Params),
+            params,
+            &[
+                Arg::In(input),
+                Arg::Static(t),
+                Arg::Out(output),
+                Arg::Scratch(quad_scratch),
+            ],
+        );
+    }
+    let requant = per_channel_requant(e, fast, units, multipliers, shifts);
+    let packed = crate::relayout::pair_words(p.weights, p.units, p.depth);
+    let w = e.constant(DType::I32, &packed);
+    let b = e.constant_i32(p.folded_bias);
     // Two pixels widened to 16-bit lanes: four words per four inputs.
     let scratch = if fast { 4 * depth } else { 0 };
     e.call(

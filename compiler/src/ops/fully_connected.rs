@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::conv_common::{
     abs_sums_channel_major, bias_i32, channel_multipliers, emit_pointwise_s8, fast_requant_ok,
-    per_channel_requant, requant_arg, Pointwise,
+    requant_arg, Pointwise,
 };
 use super::{expect_dtype, OpImpl};
 use crate::error::Error;
@@ -383,10 +383,9 @@ impl OpImpl for FullyConnected {
                     &mult,
                     &shift,
                 ),
+                requant: (&mult, &shift),
             };
-            // The fast kernel reads one multiplier and shift per unit.
-            let rq = per_channel_requant(e, p.fast_requant, units, &mult, &shift);
-            return Ok(emit_pointwise_s8(e, &p, rq, input, output));
+            return Ok(emit_pointwise_s8(e, &p, input, output));
         }
         let rq = requant_arg(e, &mult, &shift);
         let bid = e.constant_i32(&folded);

@@ -470,6 +470,164 @@ pub fn pointwise_pairs(
     }
 }
 
+/// One step of [`pointwise_quads`]'s loop: four inputs of four pixels times one channel, sixteen
+/// products in thirteen instructions (one weight word and its two `sxtb16`, two `ldm` of four
+/// widened input words, eight `smlad`). Registers: `r0` table, `r1` scratch, `r2`–`r5` inputs,
+/// `r6`/`r7` the weight lanes, `r8`–`r11` the sums.
+macro_rules! dot_1x4_step {
+    () => {
+        concat!(
+            "ldr r7, [r0], #4\n",
+            "sxtb16 r6, r7\n",
+            "sxtb16 r7, r7, ror #8\n",
+            "ldm r1!, {{r2, r3, r4, r5}}\n",
+            "smlad r8, r2, r6, r8\n",
+            "smlad r8, r3, r7, r8\n",
+            "smlad r9, r4, r6, r9\n",
+            "smlad r9, r5, r7, r9\n",
+            "ldm r1!, {{r2, r3, r4, r5}}\n",
+            "smlad r10, r2, r6, r10\n",
+            "smlad r10, r3, r7, r10\n",
+            "smlad r11, r4, r6, r11\n",
+            "smlad r11, r5, r7, r11",
+        )
+    };
+}
+
+/// `requantize_fast` of sum `$a` in the asm of [`pointwise_quads`]: `r7` twice the multiplier,
+/// `lr` (its low byte) `e − 1`, `r6` `k`; saturated to int8.
+macro_rules! requant_quad {
+    ($a:literal) => {
+        concat!(
+            "smmlar ",
+            $a,
+            ", ",
+            $a,
+            ", r7, ",
+            $a,
+            "\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $a,
+            ", asr #31\n",
+            "asr ",
+            $a,
+            ", ",
+            $a,
+            ", lr\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", r6\n",
+            "ssat ",
+            $a,
+            ", #8, ",
+            $a,
+            ", asr #1\n",
+        )
+    };
+}
+
+/// The state of [`pointwise_quads`]'s loop over channels, read and updated by fixed offsets
+/// (`ldm` of the first five words).
+#[repr(C)]
+struct QuadRow {
+    out1: usize,
+    out2: usize,
+    out3: usize,
+    out: *mut i8,
+    end: *const i8,
+    scratch: *const u32,
+    words_plus_one: usize,
+    k: i32,
+}
+
+/// Every output channel of four pixels of a 1×1 convolution (see [`super::PointwiseQuads`]): per
+/// channel, the four sums start at the bias (`table` word `>> 8`), run over the widened pixels
+/// (thirteen instructions per sixteen products, two steps per pass), are requantized by
+/// `requantize_fast` (`smmlar` by twice the multiplier, `add …, asr #31`, `asr` by `e − 1`, `add
+/// k`, `ssat #8, asr #1`: saturated to int8; a narrower activation range is the caller's) and
+/// stored. Does nothing if a slice is too short or there is nothing to do.
+#[inline(never)]
+pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32], out: &mut [i8]) {
+    if !p.fits(scratch.len(), table.len(), out.len()) {
+        return;
+    }
+    let mut state = QuadRow {
+        out1: p.out[0],
+        out2: p.out[1],
+        out3: p.out[2],
+        out: out.as_mut_ptr(),
+        end: out.as_ptr().wrapping_add(p.channels),
+        scratch: scratch.as_ptr(),
+        words_plus_one: p.words + 1,
+        k: p.k,
+    };
+    // SAFETY: `fits` checked every read and write against the slices; the asm reads and
+    // updates `state` through its pointer (a live exclusive borrow, kept at `[sp]`), saves and
+    // restores `r6` and `r7` (which inline asm may not name), leaves `sp` as it was and declares
+    // every other register it clobbers. Registers are fixed so that the `ldm` lists ascend.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "push {{r1}}",
+            // A channel: the four sums start at the bias.
+            "2:",
+            "ldr lr, [r0], #4",
+            "asr r8, lr, #8",
+            "mov r9, r8",
+            "mov r10, r8",
+            "mov r11, r8",
+            "ldr r1, [sp]",
+            "ldrd r1, r12, [r1, #20]",
+            // Two steps per pass; an odd count enters the first pass at its second step.
+            "lsrs r12, r12, #1",
+            "bcc 9f",
+            "3:",
+            dot_1x4_step!(),
+            "9:",
+            dot_1x4_step!(),
+            "subs r12, r12, #1",
+            "bne 3b",
+            "ldr r7, [r0], #4",
+            "ldr r1, [sp]",
+            "ldr r6, [r1, #28]",
+            requant_quad!("r8"),
+            requant_quad!("r9"),
+            requant_quad!("r10"),
+            requant_quad!("r11"),
+            // Store, then on to the next channel until the output pointer reaches the end.
+            "ldm r1, {{r2, r3, r4, r5, r12}}",
+            "strb r8, [r5]",
+            "strb r9, [r5, r2]",
+            "strb r10, [r5, r3]",
+            "strb r11, [r5, r4]",
+            "adds r5, r5, #1",
+            "str r5, [r1, #12]",
+            "cmp r5, r12",
+            "bne 2b",
+            "add sp, sp, #4",
+            "pop {{r6, r7}}",
+            inout("r0") table.as_ptr() => _,
+            inout("r1") core::ptr::from_mut(&mut state) => _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            out("lr") _,
+        );
+    }
+}
+
 /// Convolution window sums (see [`super::RowWindow`]) for two pixels, one channel at a time: for
 /// every channel `c`, over the rows, words and tail bytes in order, `acc[p] += Σ (x[p] + offset) · w`
 /// from zero with wrapping adds (the byte pairs of each word summed by one `smlad` each), then

@@ -191,6 +191,51 @@ impl PointwisePairs {
     }
 }
 
+/// One group of four pixels of a 1×1 convolution, as [`pointwise_quads`] runs it over every output
+/// channel: one channel × four pixels per pass. The table holds per channel `words + 2` words:
+/// the bias shifted left by 8 with `e − 1` in the low byte (`e` the right shift, `1..=31`; the
+/// bias in `-2^23..2^23`), the `words` raw weight words, then twice the multiplier (which lies in
+/// `[2^30, 2^31)`). The scratch holds per step of four inputs the `sxtb16` and `sxtb16_ror8`
+/// words of pixels 0 to 3 (eight words).
+#[derive(Clone, Copy, Debug)]
+pub struct PointwiseQuads {
+    /// Steps of four inputs (at least 1).
+    pub words: usize,
+    /// Output channels (at least 1).
+    pub channels: usize,
+    /// Bytes from pixel 0's outputs to those of pixels 1, 2 and 3 (equal offsets for repeated
+    /// pixels, which compute the same values).
+    pub out: [usize; 3],
+    /// `1 + 2 · output_offset`.
+    pub k: i32,
+}
+
+impl PointwiseQuads {
+    /// Table words per output channel.
+    pub const fn channel_words(words: usize) -> usize {
+        words + 2
+    }
+
+    /// Whether there is work and the slices (lengths of scratch, table and out) hold everything
+    /// [`pointwise_quads`] reads and writes.
+    pub fn fits(&self, scratch: usize, table: usize, out: usize) -> bool {
+        let last = self.out.iter().copied().max().unwrap_or(0);
+        self.words > 0
+            && self.channels > 0
+            && self
+                .words
+                .checked_mul(8)
+                .is_some_and(|need| scratch >= need)
+            && self
+                .channels
+                .checked_mul(Self::channel_words(self.words))
+                .is_some_and(|need| table >= need)
+            && last
+                .checked_add(self.channels)
+                .is_some_and(|need| out >= need)
+    }
+}
+
 /// Whether `rows` runs of `n` bytes, `step` bytes apart, fit in `len` bytes (for [`copy_rows`];
 /// false when there is nothing to copy).
 pub fn runs_fit(len: usize, step: usize, rows: usize, n: usize) -> bool {

@@ -187,6 +187,37 @@ pub fn pointwise_pairs(
     }
 }
 
+/// Every output channel of four pixels of a 1×1 convolution, as `arm_dsp::pointwise_quads` (see
+/// [`super::PointwiseQuads`]): per channel the bias (`table` word `>> 8`), the sums over the
+/// widened pixels, `requantize_fast` with `e − 1` from the word's low byte and half the doubled
+/// multiplier, saturated to int8. Does nothing if a slice is too short or there is nothing to do.
+pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32], out: &mut [i8]) {
+    if !p.fits(scratch.len(), table.len(), out.len()) {
+        return;
+    }
+    let words = p.words;
+    let [o1, o2, o3] = p.out;
+    for (c, t) in table
+        .chunks_exact(super::PointwiseQuads::channel_words(words))
+        .take(p.channels)
+        .enumerate()
+    {
+        let head = t[0] as i32;
+        let mut acc = [head >> 8; 4];
+        for (x, &w) in scratch.chunks_exact(8).zip(&t[1..=words]) {
+            let (we, wo) = (sxtb16(w), sxtb16_ror8(w));
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a = smlad(x[2 * i + 1], wo, smlad(x[2 * i], we, *a));
+            }
+        }
+        let m = (t[words + 1] >> 1) as i32;
+        let shift = !((head & 0xFF) as i8);
+        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc) {
+            out[at + c] = crate::quant::requantize_fast(a, m, shift, p.k).clamp(-128, 127) as i8;
+        }
+    }
+}
+
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst`. Copies nothing unless every run lies inside both slices.
 pub fn copy_rows(

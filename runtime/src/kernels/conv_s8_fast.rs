@@ -26,8 +26,9 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    clamp_bytes, conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, small_window, smlad,
-    sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs, RowWindow,
+    clamp_bytes, conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, pointwise_quads,
+    small_window, smlad, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs,
+    PointwiseQuads, RowWindow,
 };
 use crate::quant::requantize_fast;
 
@@ -431,6 +432,111 @@ fn pointwise_widened(
         };
         let range = (p.activation_min, p.activation_max);
         widened_channels(&pp, scratch, (w, bias, m, s), od, range, out);
+    }
+}
+
+/// The table [`pointwise_quads_s8`] expects (the contract of the compiler's
+/// `relayout::quad_table`): per output channel the bias shifted left by 8 with `e − 1` in the
+/// low byte (`e = −shift`), the channel's weights as little-endian words of four, then twice
+/// the multiplier. `None` unless every bias lies in `-2^23..2^23`, every shift in `-31..=-1`
+/// and every multiplier in `[2^30, 2^31)`.
+#[cfg(test)]
+pub(crate) fn quad_table(
+    weights: &[i8],
+    bias: &[i32],
+    (multiplier, shift): (&[i32], &[i8]),
+    input_depth: usize,
+) -> Option<Vec<i32>> {
+    let mut out = Vec::new();
+    for (c, ((&b, &m), &s)) in bias.iter().zip(multiplier).zip(shift).enumerate() {
+        let ok = (-(1 << 23)..1 << 23).contains(&b)
+            && (-31..=-1).contains(&s)
+            && (1 << 30..=i32::MAX).contains(&m);
+        if !ok {
+            return None;
+        }
+        out.push(b << 8 | i32::from(!s));
+        let row = &weights[c * input_depth..(c + 1) * input_depth];
+        out.extend(
+            row.chunks_exact(4)
+                .map(|q| i32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8])),
+        );
+        out.push((m as u32).wrapping_mul(2) as i32);
+    }
+    Some(out)
+}
+
+/// int8 1×1 convolution (stride 1, no padding) as [`pointwise_s8`] computes it, one output
+/// channel × four pixels per pass: every group of four pixels is widened once into `scratch`
+/// (per four inputs the `sxtb16` and `sxtb16_ror8` words of pixels 0 to 3), then
+/// [`pointwise_quads`] runs every channel (one asm loop on the DSP targets: thirteen
+/// instructions per sixteen products, [`requantize_fast`], stores), then the activation clamp.
+/// `table` is [`quad_table`]'s layout (bias, weights and requantization of each channel;
+/// the compiler's `relayout::quad_table`), with the input offset folded into the bias. Needs
+/// `scratch` of `2 · input_depth` words, else a small stack buffer (depth ≤ 8); a last group of
+/// fewer pixels repeats its last pixel. Does nothing if a slice is too short or the input depth
+/// is not a multiple of 4.
+#[inline(never)]
+pub fn pointwise_quads_s8(
+    p: &PointwiseS8Params,
+    input: &[i8],
+    table: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    let mut small = [0u32; SMALL_SCRATCH_WORDS];
+    let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
+    let words = d / 4;
+    let scratch = match bytemuck::try_cast_slice_mut::<u8, u32>(scratch) {
+        Ok(s) if s.len() >= 8 * words => s,
+        _ => &mut small[..],
+    };
+    let Some(scratch) = scratch.get_mut(..8 * words) else {
+        return;
+    };
+    if words == 0 || d % 4 != 0 || input.len() < n * d || output.len() < n * od {
+        return;
+    }
+    let (x, table) = (bytes(input), bytemuck::cast_slice::<i32, u32>(table));
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    for px in (0..n).step_by(4) {
+        let last = (n - px).min(4) - 1;
+        let row = |i: usize| {
+            let q = px + i.min(last);
+            x.get(q * d..(q + 1) * d)
+                .unwrap_or_default()
+                .as_chunks::<4>()
+                .0
+        };
+        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+        for ((((s, a), b), c), e) in scratch.chunks_exact_mut(8).zip(r0).zip(r1).zip(r2).zip(r3) {
+            let (a, b, c, e) = (word(a), word(b), word(c), word(e));
+            *s.as_mut_array::<8>().unwrap_or(&mut [0; 8]) = [
+                sxtb16(a),
+                sxtb16_ror8(a),
+                sxtb16(b),
+                sxtb16_ror8(b),
+                sxtb16(c),
+                sxtb16_ror8(c),
+                sxtb16(e),
+                sxtb16_ror8(e),
+            ];
+        }
+        let Some(out) = output.get_mut(px * od..) else {
+            return;
+        };
+        let quads = PointwiseQuads {
+            words,
+            channels: od,
+            out: [1, 2, 3].map(|i| i.min(last) * od),
+            k: 1 + 2 * p.output_offset,
+        };
+        pointwise_quads(&quads, scratch, table, out);
+        if lo > -128 || hi < 127 {
+            if let Some(v) = out.get_mut(..(last + 1) * od) {
+                clamp_bytes(v, lo, hi);
+            }
+        }
     }
 }
 
@@ -1017,6 +1123,61 @@ mod tests {
             };
             let mut got = vec![0i8; pixels * od];
             pointwise_s8(&p, &rq, &input, &packed, &bias, &mut got, scratch);
+            assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
+        }
+    }
+
+    #[test]
+    fn quad_pointwise_matches_fully_connected_reference() {
+        let mut r = Lcg(29);
+        for i in 0..400 {
+            let pixels = 1 + r.next(13);
+            let d = 4 * (1 + r.next(16));
+            let od = 1 + r.next(11);
+            let input = r.i8s(pixels * d);
+            let weights = r.i8s(od * d);
+            let limit = if i % 3 == 0 { 1 << 23 } else { 1 << 18 };
+            let bias: Vec<i32> = (0..od)
+                .map(|_| r.next(2 * limit) as i32 - limit as i32)
+                .collect();
+            let (m, s) = fast_requant(&mut r, od);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
+            let hi = 127 - r.next(50) as i32;
+            let fp = FullyConnectedS8Params {
+                batches: pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let mut want = vec![0i8; pixels * od];
+            fully_connected_s8(&fp, &rq, &input, &weights, &bias, &mut want);
+            let p = PointwiseS8Params {
+                pixels,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+                fast_requant: true,
+            };
+            let table = quad_table(&weights, &bias, (&m, &s), d).expect("in range");
+            // Enough scratch (sometimes at an odd word offset of a bigger buffer), or none
+            // where the stack buffer is enough.
+            let mut buf = vec![0u32; 2 * d + 3];
+            let skip = r.next(4);
+            let scratch: &mut [u8] = if d <= 8 && i % 2 == 0 {
+                &mut []
+            } else {
+                bytemuck::cast_slice_mut(&mut buf[skip..skip + 2 * d])
+            };
+            let mut got = vec![0i8; pixels * od];
+            pointwise_quads_s8(&p, &input, &table, &mut got, scratch);
             assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
         }
     }
