@@ -100,7 +100,7 @@ impl<'a> Emitter<'a> {
         &self,
         input: usize,
         geometry: &crate::ops::conv_common::Geometry,
-        scratch: usize,
+        scratch: (usize, usize),
     ) -> bool {
         let node = self.graph.nodes.get(self.step);
         node.is_some_and(|n| crate::plan::dies_at(self.graph, n, input))

@@ -514,19 +514,52 @@ pub fn conv_s8_fast(
     }
     let k = kh * kw * kd;
     let kp = k.div_ceil(4) * 4;
-    let scratch = match kind {
-        FastConv::Im2col { scratch } => Some(scratch),
-        _ => None,
+    let (scratch, quads) = match kind {
+        FastConv::Im2col { scratch, quads } => (Some(scratch), quads),
+        _ => (None, false),
     };
+    let group = if quads { 4 } else { 2 };
     let in_place =
-        scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, b));
-    if scratch.is_some_and(|b| e.scratch_available(b)) || in_place {
+        scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, (b, group)));
+    let mut padded = vec![0u8; oc * kp];
+    for (dst, src) in padded.chunks_exact_mut(kp).zip(c.weights.chunks_exact(k)) {
+        dst[..k].copy_from_slice(src);
+    }
+    let table = quads
+        .then(|| {
+            let (m, s) = match (multipliers, shifts) {
+                ([m], [s]) => (vec![*m; oc], vec![*s; oc]),
+                _ => (multipliers.to_vec(), shifts.to_vec()),
+            };
+            crate::relayout::quad_table(&padded, kp, c.bias, (&m, &s))
+        })
+        .flatten();
+    if let (Some(table), Some(b)) = (&table, scratch) {
+        if e.scratch_available(b) || in_place {
+            // Four windows widened into free arena space (or in place), then the quad asm loop.
+            let t = e.constant_i32(table);
+            let params = conv_quant_params(geometry, -c.input_zero_point, zo, c.range);
+            let args = if in_place {
+                vec![Arg::Static(t), Arg::Out(output), Arg::Dying(input)]
+            } else {
+                vec![
+                    Arg::In(input),
+                    Arg::Static(t),
+                    Arg::Out(output),
+                    Arg::Scratch(b),
+                ]
+            };
+            let kernel = if in_place {
+                quote!(conv_im2col_quads_s8_in_place)
+            } else {
+                quote!(conv_im2col_quads_s8)
+            };
+            return Some(e.call(kernel, quote!(ConvQuantParams), params, &args));
+        }
+    }
+    if !quads && (scratch.is_some_and(|b| e.scratch_available(b)) || in_place) {
         let scratch = scratch.unwrap_or(0);
         // Windows gathered into free arena space, then the pointwise kernel's asm loop.
-        let mut padded = vec![0u8; oc * kp];
-        for (dst, src) in padded.chunks_exact_mut(kp).zip(c.weights.chunks_exact(k)) {
-            dst[..k].copy_from_slice(src);
-        }
         let packed = crate::relayout::pair_words(&padded, oc, kp);
         let w = e.constant(DType::I32, &packed);
         let b = e.constant_i32(c.bias);
@@ -577,10 +610,14 @@ pub enum FastConv {
     },
     /// At most three filter rows of at most four input bytes: `conv_small_s8`.
     Small,
-    /// Gathered windows: `conv_im2col_s8` with this much arena scratch (or in place).
+    /// Gathered windows: `conv_im2col_quads_s8` (four windows widened and four as bytes) when
+    /// every bias fits [`crate::relayout::quad_table`], else `conv_im2col_s8` (two windows as
+    /// bytes and widened), with this much arena scratch (or in place).
     Im2col {
-        /// Two windows as bytes and widened to 16-bit lanes.
+        /// Scratch bytes.
         scratch: usize,
+        /// Whether the quad kernel runs it.
+        quads: bool,
     },
     /// Any other ungrouped convolution with horizontal dilation 1: `conv_2d_rows_s8`.
     Rows,
@@ -606,26 +643,33 @@ pub fn fast_conv(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<
     } else if kh <= 3 && kw * kd <= 4 && kh * kw * kd > 0 {
         FastConv::Small
     } else {
-        FastConv::Im2col {
-            scratch: 6 * (kh * kw * kd).div_ceil(4) * 4,
-        }
+        let kp = (kh * kw * kd).div_ceil(4) * 4;
+        let quads = c.bias.iter().all(|b| (-(1 << 23)..1 << 23).contains(b));
+        let scratch = if quads { 12 * kp } else { 6 * kp };
+        FastConv::Im2col { scratch, quads }
     })
 }
 
-/// The arena scratch `conv_im2col_s8` needs for this convolution, or `None` when another kernel
+/// The arena scratch the im2col kernel of this convolution needs and the pixels it runs per
+/// group (4 for `conv_im2col_quads_s8`, 2 for `conv_im2col_s8`), or `None` when another kernel
 /// runs it ([`fast_conv`]).
-pub fn im2col_scratch(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<usize> {
+pub fn im2col_scratch(
+    c: &S8Conv<'_>,
+    multipliers: &[i32],
+    shifts: &[i32],
+) -> Option<(usize, usize)> {
     match fast_conv(c, multipliers, shifts) {
-        Some(FastConv::Im2col { scratch }) => Some(scratch),
+        Some(FastConv::Im2col { scratch, quads }) => Some((scratch, if quads { 4 } else { 2 })),
         _ => None,
     }
 }
 
-/// Whether `conv_im2col_s8_in_place` can run this convolution without scratch of its own (one
-/// batch): for every pair of output pixels, in order, either the last `scratch` bytes of the
-/// output (word-aligned) are not written yet, or no later window reads the first `scratch` bytes
-/// of the input (which must die with the layer).
-pub fn im2col_in_place(g: &Geometry, scratch: usize) -> bool {
+/// Whether `conv_im2col_s8_in_place` (`group` 2) or `conv_im2col_quads_s8_in_place` (`group`
+/// 4) can run this convolution without scratch of its own (one batch): for every group of
+/// output pixels, in order, either the last `scratch` bytes of the output (word-aligned) are not
+/// written yet, or no later window reads the first `scratch` bytes of the input (which must die
+/// with the layer).
+pub fn im2col_in_place(g: &Geometry, (scratch, group): (usize, usize)) -> bool {
     let [ih, iw, id] = g.input;
     let [oh, ow, od] = g.output;
     let [kh, kw, _] = g.filter;
@@ -654,8 +698,8 @@ pub fn im2col_in_place(g: &Geometry, scratch: usize) -> bool {
         min_from[q] = min_from[q + 1].min(first(q));
     }
     let free_from = (pixels * od).saturating_sub(scratch) & !3;
-    (0..pixels).step_by(2).all(|px| {
-        (px + 2) * od <= free_from || (min_from[px] >= scratch && scratch <= ih * iw * id)
+    (0..pixels).step_by(group).all(|px| {
+        (px + group) * od <= free_from || (min_from[px] >= scratch && scratch <= ih * iw * id)
     })
 }
 
@@ -671,7 +715,7 @@ pub fn s8_conv_scratch(
 ) -> usize {
     match im2col_scratch(c, multipliers, shifts) {
         Some(b) if crate::plan::dies_at(g, node, input) && im2col_in_place(c.geometry, b) => 0,
-        Some(b) => b,
+        Some((b, _)) => b,
         None => 0,
     }
 }

@@ -628,6 +628,79 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
     }
 }
 
+/// The state of [`widen_quad`]'s row loop, read and updated by fixed offsets.
+#[repr(C)]
+struct WidenRows {
+    skip: usize,
+    rows: usize,
+    words: usize,
+}
+
+/// Widens four windows into `dst` as [`super::WidenQuad`] describes: per step four unaligned
+/// word loads, eight `sxtab16` and one `stm` of eight words (fifteen instructions per sixteen
+/// bytes). Does nothing if a slice is too short.
+#[inline(never)]
+pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
+    if !q.fits(src.len(), dst.len()) {
+        return;
+    }
+    let mut rows = WidenRows {
+        skip: q.step.wrapping_sub(4 * q.words),
+        rows: q.rows,
+        words: q.words,
+    };
+    // SAFETY: `fits` checked every read (unaligned word loads, which Armv7E-M and Armv8-M
+    // Mainline allow) and write against the slices; the asm reads and updates `rows` through its
+    // pointer (a live exclusive borrow, kept at `[sp]`), saves and restores `r6` and `r7`,
+    // leaves `sp` as it was and declares every other register it clobbers. Registers are fixed
+    // so that the `stm` list ascends.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "push {{r12}}",
+            "2:",
+            "ldr lr, [r12, #8]",
+            "add r12, r0, r1, lsl #1",
+            "3:",
+            "ldr r7, [r0, r1]",
+            "ldr r5, [r0], #4",
+            "ldr r11, [r12, r1]",
+            "ldr r9, [r12], #4",
+            "sxtab16 r4, r3, r5",
+            "sxtab16 r5, r3, r5, ror #8",
+            "sxtab16 r6, r3, r7",
+            "sxtab16 r7, r3, r7, ror #8",
+            "sxtab16 r8, r3, r9",
+            "sxtab16 r9, r3, r9, ror #8",
+            "sxtab16 r10, r3, r11",
+            "sxtab16 r11, r3, r11, ror #8",
+            "stm r2!, {{r4, r5, r6, r7, r8, r9, r10, r11}}",
+            "subs lr, lr, #1",
+            "bne 3b",
+            "ldr r12, [sp]",
+            "ldrd r4, r5, [r12]",
+            "add r0, r0, r4",
+            "subs r5, r5, #1",
+            "str r5, [r12, #4]",
+            "bne 2b",
+            "add sp, sp, #4",
+            "pop {{r6, r7}}",
+            inout("r0") src.as_ptr() => _,
+            inout("r1") q.dx => _,
+            inout("r2") dst.as_mut_ptr() => _,
+            inout("r3") q.offset => _,
+            inout("r12") core::ptr::from_mut(&mut rows) => _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("lr") _,
+        );
+    }
+}
+
 /// Convolution window sums (see [`super::RowWindow`]) for two pixels, one channel at a time: for
 /// every channel `c`, over the rows, words and tail bytes in order, `acc[p] += Σ (x[p] + offset) · w`
 /// from zero with wrapping adds (the byte pairs of each word summed by one `smlad` each), then

@@ -236,6 +236,43 @@ impl PointwiseQuads {
     }
 }
 
+/// Four convolution windows widened for [`pointwise_quads`] by [`widen_quad`]: `rows` rows of
+/// `words` words each, the rows `step` bytes apart in the source and the four windows `dx` bytes
+/// apart (the windows of four horizontally adjacent pixels, or four gathered windows). Each
+/// source word becomes its `sxtab16` and `sxtab16_ror8` words with `offset` added to both
+/// lanes, the four windows' pairs side by side (eight words per step).
+#[derive(Clone, Copy, Debug)]
+pub struct WidenQuad {
+    /// Rows (at least 1).
+    pub rows: usize,
+    /// Words per row (at least 1).
+    pub words: usize,
+    /// Bytes from one window to the next.
+    pub dx: usize,
+    /// Bytes from one row to the next (at least `4 · words` when there are several rows).
+    pub step: usize,
+    /// The input offset in both 16-bit lanes.
+    pub offset: u32,
+}
+
+impl WidenQuad {
+    /// Whether every read lies in `src` bytes and every write in `dst` words.
+    pub fn fits(&self, src: usize, dst: usize) -> bool {
+        let need = (|| {
+            let run = self.words.checked_mul(4)?;
+            let last = (self.rows.checked_sub(1)?)
+                .checked_mul(self.step)?
+                .checked_add(self.dx.checked_mul(3)?)?
+                .checked_add(run)?;
+            let out = self.rows.checked_mul(self.words)?.checked_mul(8)?;
+            Some((last, out, run))
+        })();
+        need.is_some_and(|(last, out, run)| {
+            self.words > 0 && (self.rows == 1 || self.step >= run) && last <= src && out <= dst
+        })
+    }
+}
+
 /// Whether `rows` runs of `n` bytes, `step` bytes apart, fit in `len` bytes (for [`copy_rows`];
 /// false when there is nothing to copy).
 pub fn runs_fit(len: usize, step: usize, rows: usize, n: usize) -> bool {

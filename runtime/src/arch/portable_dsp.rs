@@ -218,6 +218,28 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
     }
 }
 
+/// Widens four windows into `dst` as `arm_dsp::widen_quad` does (see [`super::WidenQuad`]).
+/// Does nothing if a slice is too short.
+pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
+    if !q.fits(src.len(), dst.len()) {
+        return;
+    }
+    let word = |at: usize| u32::from_le_bytes([src[at], src[at + 1], src[at + 2], src[at + 3]]);
+    let mut steps = dst.chunks_exact_mut(8);
+    for r in 0..q.rows {
+        for j in 0..q.words {
+            let Some(st) = steps.next() else {
+                return;
+            };
+            for (i, lanes) in st.chunks_exact_mut(2).enumerate() {
+                let v = word(r * q.step + i * q.dx + 4 * j);
+                lanes[0] = sxtab16(q.offset, v);
+                lanes[1] = sxtab16_ror8(q.offset, v);
+            }
+        }
+    }
+}
+
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst`. Copies nothing unless every run lies inside both slices.
 pub fn copy_rows(

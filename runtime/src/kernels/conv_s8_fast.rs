@@ -27,8 +27,8 @@ use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
     clamp_bytes, conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, pointwise_quads,
-    small_window, smlad, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, PointwisePairs,
-    PointwiseQuads, RowWindow,
+    small_window, smlad, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, widen_quad, PointwisePairs,
+    PointwiseQuads, RowWindow, WidenQuad,
 };
 use crate::quant::requantize_fast;
 
@@ -584,7 +584,7 @@ pub fn conv_im2col_s8(
     for b in 0..g.batches {
         let (Some(img), Some(out)) = (
             x.get(b * image..(b + 1) * image),
-            output.get_mut(b * pixels * c.od..(b + 1) * pixels * c.od),
+            output.get_mut(b * pixels * c.win.od..(b + 1) * pixels * c.win.od),
         ) else {
             return;
         };
@@ -607,73 +607,145 @@ pub fn conv_im2col_s8_in_place(
     output: &mut [i8],
     input: &mut [i8],
 ) {
-    let g = &p.geometry;
-    let pixels = g.output_height * g.output_width;
     let Some(c) = Im2col::new(p, rq, weights, bias) else {
         return;
     };
-    let need = im2col_scratch_bytes(g);
+    let need = im2col_scratch_bytes(&p.geometry);
+    in_place(
+        p,
+        (output, input),
+        (need, 2),
+        |img, base, px, scratch, out| c.pair(img, base, px, scratch, out),
+    );
+}
+
+/// The walk of the in-place im2col kernels over groups of `group` output pixels: each group
+/// gathers into the last `need` bytes of the output while they are not written yet, and into
+/// the first `need` bytes of the input once no window reads them (what the compiler's
+/// `im2col_in_place` checks); `f(image, image base, first pixel, scratch, output)`.
+#[inline(always)]
+fn in_place(
+    p: &ConvQuantParams,
+    (output, input): (&mut [i8], &mut [i8]),
+    (need, group): (usize, usize),
+    f: impl Fn(&[u8], usize, usize, &mut [u8], &mut [i8]),
+) {
+    let g = &p.geometry;
+    let (pixels, od) = (g.output_height * g.output_width, g.output_depth);
     // Word-aligned (the output starts on a word, as every arena region does).
     let free_from = output.len().saturating_sub(need) & !3;
     let input: &mut [u8] = bytemuck::cast_slice_mut(input);
-    for px in (0..pixels).step_by(2) {
-        if (px + 2) * c.od <= free_from {
+    for px in (0..pixels).step_by(group) {
+        if (px + group) * od <= free_from {
             let Some((out, tail)) = output.split_at_mut_checked(free_from) else {
                 return;
             };
-            c.pair(input, 0, px, bytemuck::cast_slice_mut(tail), out);
+            f(input, 0, px, bytemuck::cast_slice_mut(tail), out);
         } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
-            c.pair(rest, need, px, head, output);
+            f(rest, need, px, head, output);
         }
     }
 }
 
-/// What [`conv_im2col_s8`] needs per pixel pair, checked once.
-struct Im2col<'a> {
+/// Scratch bytes [`conv_im2col_quads_s8`] needs: four windows widened to 16-bit lanes and four
+/// as bytes.
+pub const fn im2col_quad_scratch_bytes(g: &ConvGeometry) -> usize {
+    12 * im2col_depth(g)
+}
+
+/// [`conv_im2col_s8`] one output channel × four pixels per pass ([`pointwise_quads`]): the
+/// windows of four output pixels are widened with the input offset into `scratch` (straight
+/// from the input where a window lies inside it and its rows are whole words, else gathered as
+/// bytes first, padding the input zero point), then every channel runs. `table` is
+/// [`quad_table`]'s layout over the `[output_depth][im2col_depth]` zero-padded weights with the
+/// plain bias; `scratch` holds [`im2col_quad_scratch_bytes`]. Does nothing if a slice is too
+/// short.
+pub fn conv_im2col_quads_s8(
+    p: &ConvQuantParams,
+    input: &[i8],
+    table: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    let g = &p.geometry;
+    let (image, pixels) = (
+        g.input_height * g.input_width * g.input_depth,
+        g.output_height * g.output_width,
+    );
+    let Some(c) = Windows::new(p) else {
+        return;
+    };
+    let x = bytes(input);
+    for b in 0..g.batches {
+        let (Some(img), Some(out)) = (
+            x.get(b * image..(b + 1) * image),
+            output.get_mut(b * pixels * c.od..(b + 1) * pixels * c.od),
+        ) else {
+            return;
+        };
+        for px in (0..pixels).step_by(4) {
+            c.quad(img, 0, px, table, scratch, out);
+        }
+    }
+}
+
+/// [`conv_im2col_quads_s8`] without scratch of its own (one batch), in place as
+/// [`conv_im2col_s8_in_place`] is, with [`im2col_quad_scratch_bytes`] per group of four pixels.
+pub fn conv_im2col_quads_s8_in_place(
+    p: &ConvQuantParams,
+    table: &[i32],
+    output: &mut [i8],
+    input: &mut [i8],
+) {
+    let Some(c) = Windows::new(p) else {
+        return;
+    };
+    let need = im2col_quad_scratch_bytes(&p.geometry);
+    in_place(
+        p,
+        (output, input),
+        (need, 4),
+        |img, base, px, scratch, out| c.quad(img, base, px, table, scratch, out),
+    );
+}
+
+/// The windows of an im2col convolution and how to gather them.
+struct Windows<'a> {
     p: &'a ConvQuantParams,
     od: usize,
     kp: usize,
-    words: usize,
     row: usize,
-    weights: &'a [u32],
-    bias: &'a [i32],
-    multiplier: &'a [i32],
-    shift: &'a [i8],
 }
 
-impl<'a> Im2col<'a> {
-    fn new(
-        p: &'a ConvQuantParams,
-        rq: &Requant<'a>,
-        weights: &'a [i32],
-        bias: &'a [i32],
-    ) -> Option<Self> {
+impl<'a> Windows<'a> {
+    fn new(p: &'a ConvQuantParams) -> Option<Self> {
         let g = &p.geometry;
-        let od = g.output_depth;
         let kp = im2col_depth(g);
-        let (multiplier, shift) = (rq.multiplier.get(..od)?, rq.shift.get(..od)?);
-        let ok = g.filter_depth == g.input_depth
-            && g.dilation_width == 1
-            && kp > 0
-            && bias.len() >= od
-            && weights.len() >= od * (kp / 4);
-        ok.then(|| Im2col {
+        let ok = g.filter_depth == g.input_depth && g.dilation_width == 1 && kp > 0;
+        ok.then_some(Windows {
             p,
-            od,
+            od: g.output_depth,
             kp,
-            words: kp / 4,
             row: g.filter_width * g.input_depth,
-            weights: bytemuck::cast_slice(weights),
-            bias,
-            multiplier,
-            shift,
         })
+    }
+
+    /// The window origin of output pixel `px` (top left tap, may lie outside the input).
+    #[inline(always)]
+    fn origin(&self, px: usize) -> (isize, isize) {
+        let g = &self.p.geometry;
+        let ow = g.output_width.max(1);
+        let (oy, ox) = (px / ow, px % ow);
+        (
+            (oy * g.stride_height) as isize - g.pad_height as isize,
+            (ox * g.stride_width) as isize - g.pad_width as isize,
+        )
     }
 
     /// Gathers one window as bytes: the rows of taps inside the input copied, the rest
     /// (padding and the alignment tail) the input zero point. `img` is the image from byte
     /// `base` on (windows never reach below it).
-    fn gather(&self, img: &[u8], base: usize, (oy, ox): (usize, usize), buf: &mut [u8]) {
+    fn gather(&self, img: &[u8], base: usize, (y0, x0): (isize, isize), buf: &mut [u8]) {
         let g = &self.p.geometry;
         let (iw, d, kh, kw) = (
             g.input_width,
@@ -681,8 +753,6 @@ impl<'a> Im2col<'a> {
             g.filter_height,
             g.filter_width,
         );
-        let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-        let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
         let (fx0, fx1) = tap_range(x0, 1, kw, iw);
         let (fy0, fy1) = tap_range(y0, g.dilation_height, kh, g.input_height);
         let zero = (-self.p.input_offset) as u8;
@@ -707,20 +777,132 @@ impl<'a> Im2col<'a> {
         }
     }
 
+    /// Whether the window at `origin` lies wholly inside the input.
+    #[inline(always)]
+    fn inside(&self, (y0, x0): (isize, isize)) -> bool {
+        let g = &self.p.geometry;
+        let y_last = y0 + ((g.filter_height.max(1) - 1) * g.dilation_height) as isize;
+        y0 >= 0
+            && x0 >= 0
+            && y_last < g.input_height as isize
+            && x0 as usize + g.filter_width <= g.input_width
+    }
+
+    /// Output pixels `px..px + 4` (fewer at the end: the last repeats): widen the four windows
+    /// ([`widen_quad`]: straight from the input when they lie inside it in one output row and
+    /// their rows are whole words, else gathered as bytes first), then every channel
+    /// ([`pointwise_quads`]) and the activation clamp.
+    #[inline(always)]
+    fn quad(
+        &self,
+        img: &[u8],
+        base: usize,
+        px: usize,
+        table: &[i32],
+        scratch: &mut [u8],
+        out: &mut [i8],
+    ) {
+        let (kp, od, p) = (self.kp, self.od, self.p);
+        let g = &p.geometry;
+        let pixels = g.output_height * g.output_width;
+        let Some((wide, raw)) = scratch
+            .get_mut(..12 * kp)
+            .and_then(|s| s.split_at_mut_checked(8 * kp))
+        else {
+            return;
+        };
+        let Ok(wide) = bytemuck::try_cast_slice_mut::<u8, u32>(wide) else {
+            return;
+        };
+        let last = pixels.saturating_sub(px).clamp(1, 4) - 1;
+        let (first, fourth) = (self.origin(px), self.origin(px + 3));
+        let d = g.input_depth;
+        let direct = self.row.is_multiple_of(4)
+            && last == 3
+            && first.0 == fourth.0
+            && self.inside(first)
+            && self.inside(fourth);
+        let offset = splat(p.input_offset);
+        if direct {
+            let at = (first.0 as usize * g.input_width + first.1 as usize) * d;
+            let q = WidenQuad {
+                rows: g.filter_height,
+                words: self.row / 4,
+                dx: g.stride_width * d,
+                step: g.dilation_height * g.input_width * d,
+                offset,
+            };
+            widen_quad(&q, img.get(at.wrapping_sub(base)..).unwrap_or_default(), wide);
+        } else {
+            for (slot, w) in raw.chunks_exact_mut(kp).enumerate() {
+                self.gather(img, base, self.origin(px + slot.min(last)), w);
+            }
+            let q = WidenQuad {
+                rows: 1,
+                words: kp / 4,
+                dx: kp,
+                step: 0,
+                offset,
+            };
+            widen_quad(&q, raw, wide);
+        }
+        let Some(o) = out.get_mut(px * od..) else {
+            return;
+        };
+        let quads = PointwiseQuads {
+            words: kp / 4,
+            channels: od,
+            out: [1, 2, 3].map(|i| i.min(last) * od),
+            k: 1 + 2 * p.output_offset,
+        };
+        pointwise_quads(&quads, wide, bytemuck::cast_slice(table), o);
+        let (lo, hi) = (p.activation_min, p.activation_max);
+        if lo > -128 || hi < 127 {
+            if let Some(v) = o.get_mut(..(last + 1) * od) {
+                clamp_bytes(v, lo, hi);
+            }
+        }
+    }
+}
+
+/// What [`conv_im2col_s8`] needs per pixel pair, checked once.
+struct Im2col<'a> {
+    win: Windows<'a>,
+    words: usize,
+    weights: &'a [u32],
+    bias: &'a [i32],
+    multiplier: &'a [i32],
+    shift: &'a [i8],
+}
+
+impl<'a> Im2col<'a> {
+    fn new(
+        p: &'a ConvQuantParams,
+        rq: &Requant<'a>,
+        weights: &'a [i32],
+        bias: &'a [i32],
+    ) -> Option<Self> {
+        let win = Windows::new(p)?;
+        let (od, kp) = (win.od, win.kp);
+        let (multiplier, shift) = (rq.multiplier.get(..od)?, rq.shift.get(..od)?);
+        let ok = bias.len() >= od && weights.len() >= od * (kp / 4);
+        ok.then(|| Im2col {
+            win,
+            words: kp / 4,
+            weights: bytemuck::cast_slice(weights),
+            bias,
+            multiplier,
+            shift,
+        })
+    }
+
     /// Output pixels `px` and `px + 1` (if there is one): gather, widen with the input offset,
     /// then every channel (pairs by [`pointwise_pairs`]).
     #[inline(always)]
     fn pair(&self, img: &[u8], base: usize, px: usize, scratch: &mut [u8], out: &mut [i8]) {
-        let (kp, od, p) = (self.kp, self.od, self.p);
+        let (kp, od, p) = (self.win.kp, self.win.od, self.win.p);
         let g = &p.geometry;
         let two = px + 1 < g.output_height * g.output_width;
-        let ow = g.output_width.max(1);
-        let (oy, ox) = (px / ow, px % ow);
-        let next = if ox + 1 < ow {
-            (oy, ox + 1)
-        } else {
-            (oy + 1, 0)
-        };
         let Some((raw, wide)) = scratch
             .get_mut(..6 * kp)
             .and_then(|s| s.split_at_mut_checked(2 * kp))
@@ -733,9 +915,9 @@ impl<'a> Im2col<'a> {
         let Some((r0, r1)) = raw.split_at_mut_checked(kp) else {
             return;
         };
-        self.gather(img, base, (oy, ox), r0);
+        self.win.gather(img, base, self.win.origin(px), r0);
         if two {
-            self.gather(img, base, next, r1);
+            self.win.gather(img, base, self.win.origin(px + 1), r1);
         } else {
             r1.copy_from_slice(r0);
         }
@@ -1267,15 +1449,38 @@ mod tests {
         (m, s)
     }
 
-    #[test]
-    fn im2col_conv_matches_reference() {
-        let mut r = Lcg(29);
-        for _ in 0..400 {
-            let mut g = random_geometry(&mut r, false);
-            if r.next(4) == 0 {
+    /// The zero-padded `[output_depth][kp]` weights of the im2col kernels.
+    fn padded_weights(weights: &[i8], od: usize, k: usize, kp: usize) -> Vec<i8> {
+        let mut out = vec![0i8; od * kp];
+        for (dst, src) in out.chunks_exact_mut(kp).zip(weights.chunks_exact(k)) {
+            dst[..k].copy_from_slice(src);
+        }
+        out
+    }
+
+    /// A random convolution for the im2col kernels: sometimes one input channel, sometimes
+    /// rows of whole words (the quads' direct widening).
+    fn im2col_geometry(r: &mut Lcg) -> ConvGeometry {
+        let mut g = random_geometry(r, false);
+        match r.next(4) {
+            0 => {
                 g.input_depth = 1;
                 g.filter_depth = 1;
             }
+            1 => {
+                g.input_depth = 4 * (1 + r.next(3));
+                g.filter_depth = g.input_depth;
+            }
+            _ => {}
+        }
+        g
+    }
+
+    #[test]
+    fn im2col_conv_matches_reference() {
+        let mut r = Lcg(29);
+        for i in 0..600 {
+            let g = im2col_geometry(&mut r);
             let p = random_params(&mut r, g);
             let k = g.filter_height * g.filter_width * g.filter_depth;
             let kp = im2col_depth(&g);
@@ -1292,26 +1497,26 @@ mod tests {
             let n = g.batches * g.output_height * g.output_width * g.output_depth;
             let mut want = vec![0i8; n];
             conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let packed = im2col_weights(&weights, g.output_depth, k, kp);
-            let mut scratch = vec![0u32; im2col_scratch_bytes(&g) / 4 + 1];
             let mut got = vec![0i8; n];
-            conv_im2col_s8(
-                &p,
-                &rq,
-                &input,
-                &packed,
-                &bias,
-                &mut got,
-                bytemuck::cast_slice_mut(&mut scratch),
-            );
+            if i % 2 == 0 {
+                let packed = im2col_weights(&weights, g.output_depth, k, kp);
+                let mut scratch = vec![0u32; im2col_scratch_bytes(&g) / 4 + 1];
+                let scratch = bytemuck::cast_slice_mut(&mut scratch);
+                conv_im2col_s8(&p, &rq, &input, &packed, &bias, &mut got, scratch);
+            } else {
+                let padded = padded_weights(&weights, g.output_depth, k, kp);
+                let table = quad_table(&padded, &bias, (&m, &s), kp).expect("in range");
+                let mut scratch = vec![0u32; im2col_quad_scratch_bytes(&g) / 4 + 1];
+                let scratch = bytemuck::cast_slice_mut(&mut scratch);
+                conv_im2col_quads_s8(&p, &input, &table, &mut got, scratch);
+            }
             assert_eq!(got, want, "{g:?}");
         }
     }
 
-    /// The compiler's condition for [`conv_im2col_s8_in_place`]: every pixel pair has either
-    /// the output's tail or the input's head free for its scratch.
-    fn in_place_ok(g: &ConvGeometry) -> bool {
-        let need = im2col_scratch_bytes(g);
+    /// The compiler's condition for the in-place im2col kernels: every group of `group` pixels
+    /// has either the output's tail or the input's head free for its `need` bytes of scratch.
+    fn in_place_ok(g: &ConvGeometry, need: usize, group: usize) -> bool {
         let pixels = g.output_height * g.output_width;
         let out_len = pixels * g.output_depth;
         let first = |q: usize| {
@@ -1332,8 +1537,9 @@ mod tests {
         }
         let input_len = g.input_height * g.input_width * g.input_depth;
         let free_from = out_len.saturating_sub(need) & !3;
-        (0..pixels).step_by(2).all(|px| {
-            (px + 2) * g.output_depth <= free_from || (min_from[px] >= need && need <= input_len)
+        (0..pixels).step_by(group).all(|px| {
+            (px + group) * g.output_depth <= free_from
+                || (min_from[px] >= need && need <= input_len)
         })
     }
 
@@ -1341,17 +1547,19 @@ mod tests {
     fn im2col_conv_in_place_matches_reference() {
         let mut r = Lcg(31);
         let mut tested = 0;
-        while tested < 150 {
-            let mut g = random_geometry(&mut r, false);
+        while tested < 300 {
+            let quads = tested % 2 == 1;
+            let mut g = im2col_geometry(&mut r);
             g.batches = 1;
             g.input_height = 4 + r.next(20);
             g.input_width = 4 + r.next(20);
             g.output_depth = 1 + r.next(12);
-            if r.next(2) == 0 {
-                g.input_depth = 1;
-                g.filter_depth = 1;
-            }
-            if !in_place_ok(&g) {
+            let (need, group) = if quads {
+                (im2col_quad_scratch_bytes(&g), 4)
+            } else {
+                (im2col_scratch_bytes(&g), 2)
+            };
+            if !in_place_ok(&g, need, group) {
                 continue;
             }
             tested += 1;
@@ -1371,14 +1579,20 @@ mod tests {
             let n = g.output_height * g.output_width * g.output_depth;
             let mut want = vec![0i8; n];
             conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let packed = im2col_weights(&weights, g.output_depth, k, kp);
             // Word-aligned buffers, as arena regions are.
             let mut out_words = vec![0u32; n.div_ceil(4)];
             let mut in_words = vec![0u32; input.len().div_ceil(4)];
             let got: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut out_words)[..n];
             let inp: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut in_words)[..input.len()];
             inp.copy_from_slice(&input);
-            conv_im2col_s8_in_place(&p, &rq, &packed, &bias, got, inp);
+            if quads {
+                let padded = padded_weights(&weights, g.output_depth, k, kp);
+                let table = quad_table(&padded, &bias, (&m, &s), kp).expect("in range");
+                conv_im2col_quads_s8_in_place(&p, &table, got, inp);
+            } else {
+                let packed = im2col_weights(&weights, g.output_depth, k, kp);
+                conv_im2col_s8_in_place(&p, &rq, &packed, &bias, got, inp);
+            }
             assert_eq!(&got[..], &want[..], "{g:?}");
         }
     }
