@@ -533,7 +533,8 @@ macro_rules! requant_quad {
 }
 
 /// The state of [`pointwise_quads`]'s loop over channels, read and updated by fixed offsets
-/// (`ldm` of the first five words).
+/// (`ldm` of the first five words). `entry` is set by the asm: the address (Thumb bit set) of the
+/// step of the four-step loop body where a channel's sums start, `skip` steps in.
 #[repr(C)]
 struct QuadRow {
     out1: usize,
@@ -542,13 +543,16 @@ struct QuadRow {
     out: *mut i8,
     end: *const i8,
     scratch: *const u32,
-    words_plus_one: usize,
+    passes: usize,
     k: i32,
+    entry: usize,
+    skip: usize,
 }
 
 /// Every output channel of four pixels of a 1×1 convolution (see [`super::PointwiseQuads`]): per
 /// channel, the four sums start at the bias (`table` word `>> 8`), run over the widened pixels
-/// (thirteen instructions per sixteen products, two steps per pass), are requantized by
+/// (thirteen instructions per sixteen products, four steps per pass, a count that is not a
+/// multiple of four entering the first pass part-way), are requantized by
 /// `requantize_fast` (`smmlar` by twice the multiplier, `add …, asr #31`, `asr` by `e − 1`, `add
 /// k`, `ssat #8, asr #1`: saturated to int8; a narrower activation range is the caller's) and
 /// stored. Does nothing if a slice is too short or there is nothing to do.
@@ -564,8 +568,10 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         out: out.as_mut_ptr(),
         end: out.as_ptr().wrapping_add(p.channels),
         scratch: scratch.as_ptr(),
-        words_plus_one: p.words + 1,
+        passes: p.words.div_ceil(4),
         k: p.k,
+        entry: 0,
+        skip: (4 - p.words % 4) % 4,
     };
     // SAFETY: `fits` checked every read and write against the slices; the asm reads and
     // updates `state` through its pointer (a live exclusive borrow, kept at `[sp]`), saves and
@@ -575,6 +581,23 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         asm!(
             "push {{r6, r7}}",
             "push {{r1}}",
+            // The entry of the loop body: `skip` steps into the first pass.
+            "adr r2, 3f",
+            "adr r3, 4f",
+            "adr r4, 5f",
+            "adr r5, 6f",
+            "ldr r6, [r1, #36]",
+            "cmp r6, #1",
+            "it eq",
+            "moveq r2, r3",
+            "cmp r6, #2",
+            "it eq",
+            "moveq r2, r4",
+            "cmp r6, #3",
+            "it eq",
+            "moveq r2, r5",
+            "orr r2, r2, #1",
+            "str r2, [r1, #32]",
             // A channel: the four sums start at the bias.
             "2:",
             "ldr lr, [r0], #4",
@@ -582,14 +605,17 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "mov r9, r8",
             "mov r10, r8",
             "mov r11, r8",
-            "ldr r1, [sp]",
-            "ldrd r1, r12, [r1, #20]",
-            // Two steps per pass; an odd count enters the first pass at its second step.
-            "lsrs r12, r12, #1",
-            "bcc 9f",
+            "ldr r2, [sp]",
+            "ldrd r1, r12, [r2, #20]",
+            "ldr pc, [r2, #32]",
+            // Four steps per pass.
             "3:",
             dot_1x4_step!(),
-            "9:",
+            "4:",
+            dot_1x4_step!(),
+            "5:",
+            dot_1x4_step!(),
+            "6:",
             dot_1x4_step!(),
             "subs r12, r12, #1",
             "bne 3b",

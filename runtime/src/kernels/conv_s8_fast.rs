@@ -832,7 +832,11 @@ impl<'a> Windows<'a> {
                 step: g.dilation_height * g.input_width * d,
                 offset,
             };
-            widen_quad(&q, img.get(at.wrapping_sub(base)..).unwrap_or_default(), wide);
+            widen_quad(
+                &q,
+                img.get(at.wrapping_sub(base)..).unwrap_or_default(),
+                wide,
+            );
         } else {
             for (slot, w) in raw.chunks_exact_mut(kp).enumerate() {
                 self.gather(img, base, self.origin(px + slot.min(last)), w);
