@@ -777,20 +777,10 @@ impl<'a> Windows<'a> {
         }
     }
 
-    /// Whether the window at `origin` lies wholly inside the input.
-    #[inline(always)]
-    fn inside(&self, (y0, x0): (isize, isize)) -> bool {
-        let g = &self.p.geometry;
-        let y_last = y0 + ((g.filter_height.max(1) - 1) * g.dilation_height) as isize;
-        y0 >= 0
-            && x0 >= 0
-            && y_last < g.input_height as isize
-            && x0 as usize + g.filter_width <= g.input_width
-    }
-
     /// Output pixels `px..px + 4` (fewer at the end: the last repeats): widen the four windows
-    /// ([`widen_quad`]: straight from the input when they lie inside it in one output row and
-    /// their rows are whole words, else gathered as bytes first), then every channel
+    /// ([`widen_quad`]: straight from the input when they lie in one output row, inside the
+    /// input's width, with rows of whole words, the filter rows above and below the input zero;
+    /// else gathered as bytes first), then every channel
     /// ([`pointwise_quads`]) and the activation clamp.
     #[inline(always)]
     fn quad(
@@ -817,28 +807,43 @@ impl<'a> Windows<'a> {
         let last = pixels.saturating_sub(px).clamp(1, 4) - 1;
         let (first, fourth) = (self.origin(px), self.origin(px + 3));
         let d = g.input_depth;
+        let (iw, kw) = (g.input_width, g.filter_width);
+        let dh = g.dilation_height;
+        let (fy0, fy1) = tap_range(first.0, dh, g.filter_height, g.input_height);
         let direct = self.row.is_multiple_of(4)
             && last == 3
             && first.0 == fourth.0
-            && self.inside(first)
-            && self.inside(fourth);
+            && first.1 >= 0
+            && fourth.1 as usize + kw <= iw
+            && fy1 > fy0;
         let offset = splat(p.input_offset);
         if direct {
-            let at = (first.0 as usize * g.input_width + first.1 as usize) * d;
+            // Filter rows above and below the input are padding: zero once widened.
+            let per_row = 2 * self.row;
+            let Some((head, rest)) = wide.split_at_mut_checked(fy0 * per_row) else {
+                return;
+            };
+            let Some((mid, tail)) = rest.split_at_mut_checked((fy1 - fy0) * per_row) else {
+                return;
+            };
+            fill_bytes(bytemuck::cast_slice_mut(head), 0);
+            fill_bytes(bytemuck::cast_slice_mut(tail), 0);
+            let iy = (first.0 + (fy0 * dh) as isize) as usize;
+            let at = (iy * iw + first.1 as usize) * d;
             let q = WidenQuad {
-                rows: g.filter_height,
+                rows: fy1 - fy0,
                 words: self.row / 4,
                 dx: g.stride_width * d,
-                step: g.dilation_height * g.input_width * d,
+                step: dh * iw * d,
                 offset,
             };
             widen_quad(
                 &q,
                 img.get(at.wrapping_sub(base)..).unwrap_or_default(),
-                wide,
+                mid,
             );
         } else {
-            for (slot, w) in raw.chunks_exact_mut(kp).enumerate() {
+            for (slot, w) in raw.chunks_exact_mut(kp.max(1)).enumerate() {
                 self.gather(img, base, self.origin(px + slot.min(last)), w);
             }
             let q = WidenQuad {
