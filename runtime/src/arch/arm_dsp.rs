@@ -480,12 +480,12 @@ macro_rules! dot_1x4_step {
             "ldr r7, [r0], #4\n",
             "sxtb16 r6, r7\n",
             "sxtb16 r7, r7, ror #8\n",
-            "ldm r1!, {{r2, r3, r4, r5}}\n",
+            "ldm.w r1!, {{r2, r3, r4, r5}}\n",
             "smlad r8, r2, r6, r8\n",
             "smlad r8, r3, r7, r8\n",
             "smlad r9, r4, r6, r9\n",
             "smlad r9, r5, r7, r9\n",
-            "ldm r1!, {{r2, r3, r4, r5}}\n",
+            "ldm.w r1!, {{r2, r3, r4, r5}}\n",
             "smlad r10, r2, r6, r10\n",
             "smlad r10, r3, r7, r10\n",
             "smlad r11, r4, r6, r11\n",
@@ -582,10 +582,10 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "push {{r6, r7}}",
             "push {{r1}}",
             // The entry of the loop body: `skip` steps into the first pass.
-            "adr r2, 3f",
-            "adr r3, 4f",
-            "adr r4, 5f",
-            "adr r5, 6f",
+            "adr.w r2, 3f",
+            "adr.w r3, 4f",
+            "adr.w r4, 5f",
+            "adr.w r5, 6f",
             "ldr r6, [r1, #36]",
             "cmp r6, #1",
             "it eq",
@@ -608,7 +608,10 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "ldr r2, [sp]",
             "ldrd r1, r12, [r2, #20]",
             "ldr pc, [r2, #32]",
-            // Four steps per pass.
+            // Four steps per pass, each of 52 bytes (wide encodings), the first word-aligned
+            // (the padding is never executed: the branch above and the loop jump over it), so
+            // that `adr` reaches every step exactly.
+            ".p2align 2",
             "3:",
             dot_1x4_step!(),
             "4:",
@@ -638,6 +641,10 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "bne 2b",
             "add sp, sp, #4",
             "pop {{r6, r7}}",
+            // `adr` is exact only for word-aligned labels: every step must stay 52 bytes.
+            ".ifne (4b - 3b) - 52 + (5b - 4b) - 52 + (6b - 5b) - 52",
+            ".error \"pointwise_quads: a loop step is not 52 bytes\"",
+            ".endif",
             inout("r0") table.as_ptr() => _,
             inout("r1") core::ptr::from_mut(&mut state) => _,
             out("r2") _,
