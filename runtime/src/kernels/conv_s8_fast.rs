@@ -12,6 +12,14 @@
 //!   matrix product over pixels. Two pixels × two output channels per pass; the input offset is
 //!   folded into the bias and the weights of two channels are interleaved by word at compile
 //!   time, so each pass loads two input words and one word per channel for sixteen products.
+//! - [`pointwise_quads_s8`]: the same for layers of four pixels or more, one output channel ×
+//!   four pixels per pass: four pixels are widened once, then each channel's weight words are
+//!   widened once for all four (thirteen instructions per sixteen products). The bias, the
+//!   shift and the doubled multiplier of each channel sit around its weights in one table.
+//! - [`conv_im2col_quads_s8`] (and the older two-pixel [`conv_im2col_s8`]): other convolutions
+//!   whose requantization is fast, as a matrix product over the windows of four output pixels,
+//!   widened with the input offset straight from the input where they allow it
+//!   ([`crate::arch::widen_quad`]), else gathered first.
 //! - [`conv_2d_rows_s8`]: any other ungrouped convolution with horizontal dilation 1 (each filter
 //!   row reads a contiguous run of the input row), and depthwise layers with one input channel
 //!   once their weights are transposed to `[output_depth, height, width, 1]`. Two horizontally
@@ -471,7 +479,7 @@ pub(crate) fn quad_table(
 /// (per four inputs the `sxtb16` and `sxtb16_ror8` words of pixels 0 to 3), then
 /// [`pointwise_quads`] runs every channel (one asm loop on the DSP targets: thirteen
 /// instructions per sixteen products, [`requantize_fast`], stores), then the activation clamp.
-/// `table` is [`quad_table`]'s layout (bias, weights and requantization of each channel;
+/// `table` is `quad_table`'s layout (bias, weights and requantization of each channel;
 /// the compiler's `relayout::quad_table`), with the input offset folded into the bias. Needs
 /// `scratch` of `2 · input_depth` words, else a small stack buffer (depth ≤ 8); a last group of
 /// fewer pixels repeats its last pixel. Does nothing if a slice is too short or the input depth
@@ -657,7 +665,7 @@ pub const fn im2col_quad_scratch_bytes(g: &ConvGeometry) -> usize {
 /// windows of four output pixels are widened with the input offset into `scratch` (straight
 /// from the input where a window lies inside it and its rows are whole words, else gathered as
 /// bytes first, padding the input zero point), then every channel runs. `table` is
-/// [`quad_table`]'s layout over the `[output_depth][im2col_depth]` zero-padded weights with the
+/// `quad_table`'s layout over the `[output_depth][im2col_depth]` zero-padded weights with the
 /// plain bias; `scratch` holds [`im2col_quad_scratch_bytes`]. Does nothing if a slice is too
 /// short.
 pub fn conv_im2col_quads_s8(
