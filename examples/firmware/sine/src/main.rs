@@ -153,7 +153,10 @@ fn small_fc_matches_reference() -> bool {
         let parked = black_box(&mut parked[..depth]);
         fully_connected_f32_regs(&p, parked, black_box(&wb[..]), &mut got[..units]);
         // The kernel parks registers in a depth-16 input and restores it.
-        ok &= parked.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits());
+        ok &= parked
+            .iter()
+            .zip(x)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
         ok &= want
             .iter()
             .zip(&got)
