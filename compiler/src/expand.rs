@@ -41,6 +41,9 @@ pub enum Arg {
     /// An input tensor that dies with the operator, viewed as a mutable slice: the kernel may
     /// use its bytes as scratch once it has read them. At most one per call, not with `Scratch`.
     Dying(usize),
+    /// An input tensor viewed as a mutable slice that the kernel returns unchanged (it may park
+    /// data in it while it runs). At most one per call, not with `Dying` or `Scratch`.
+    InMut(usize),
     /// `&mut [u8]` scratch space of this many bytes from a part of the arena that no live buffer
     /// uses during the operator (see [`Plan::free_gap`]); an empty slice when there is none.
     Scratch(usize),
@@ -162,7 +165,7 @@ impl<'a> Emitter<'a> {
                 }
                 Arg::Static(id) => quote!(&#id),
                 Arg::Expr(e) => e.clone(),
-                Arg::Dying(t) => {
+                Arg::Dying(t) | Arg::InMut(t) => {
                     let (o, l) = self.region(*t);
                     scratch_range = Some(quote!((#o, #l)));
                     let ty = self.graph.tensor(*t).dtype.rust();

@@ -286,13 +286,15 @@ impl OpImpl for FullyConnected {
             let params_tokens = params.clone();
             // Depth 1 or 16 with ReLU or no activation: the inputs held in registers, one
             // shared compact kernel; each unit's weights followed by its bias in one constant.
-            if let Some(params) = self.regs_params(g, node, &d) {
+            // The input is borrowed mutably: the Arm kernel parks registers in it and restores it.
+            let in_arena = !g.tensor(input).is_const();
+            if let Some(params) = self.regs_params(g, node, &d).filter(|_| in_arena) {
                 let pid = e.constant(DType::F32, &params);
                 return Ok(e.call(
                     quote!(fully_connected_f32_regs),
                     quote!(FullyConnectedF32Params),
                     params_tokens,
-                    &[Arg::In(input), Arg::Static(pid), Arg::Out(output)],
+                    &[Arg::InMut(input), Arg::Static(pid), Arg::Out(output)],
                 ));
             }
             // Small layers: the reference kernel, which LLVM inlines with constant dimensions

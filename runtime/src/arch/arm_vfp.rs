@@ -2,7 +2,9 @@
 //! connected layer loops in inline assembly. LLVM neither forms `vldm` for them nor keeps the
 //! loops compact. Large layers ([`fc_f32`]): eight output units share each input load and each
 //! weight row is one `vldmia`. Small layers of depth 1 or 16 ([`fc_f32_small`]): the inputs stay
-//! in registers, one compact routine shared by every such layer.
+//! in registers, one compact routine shared by every such layer; a depth-16 layer parks the
+//! callee-saved `s16`-`s31` in its own input row while the inputs sit in `s0`-`s15`, rather
+//! than on the stack.
 //!
 //! `vmla.f32` is the non-fused multiply-accumulate (the product is rounded before the add), so
 //! each step equals `acc + x * w` in Rust; the bias is added last and the clamp is the C++
@@ -222,8 +224,13 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
 /// If IOC or OFC is set afterwards (also when it was set on entry), the row is recomputed
 /// exactly: `0.0` plus every product in order, the bias, the C++ clamp (`vcmp`), and both flags
 /// are cleared, so the next row is fast again. The flags are not otherwise preserved.
+///
+/// `x` is mutable for the depth-16 case only: its 16 floats hold the callee-saved `s16`-`s31`
+/// while the inputs are in `s0`-`s15` and the weights stream through `s16`-`s31` (no `vpush`
+/// of 64 bytes of stack), and are written back before the routine returns: `x` is unchanged
+/// afterwards, in every case.
 #[inline(always)]
-pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
+pub fn fc_f32_small(x: &mut [f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
     let (depth, units) = (x.len(), out.len());
     let shape = depth == 16 || depth == 1 && units % 4 == 0;
     if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
@@ -231,7 +238,7 @@ pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool 
     }
     let cfg = units | depth << 16 | usize::from(relu) << 31;
     // SAFETY: the lengths were checked above.
-    unsafe { fc_f32_small_raw(x.as_ptr(), wb.as_ptr(), out.as_mut_ptr(), cfg) };
+    unsafe { fc_f32_small_raw(x.as_mut_ptr(), wb.as_ptr(), out.as_mut_ptr(), cfg) };
     true
 }
 
@@ -239,11 +246,13 @@ pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool 
 ///
 /// # Safety
 /// `x` holds `depth` (1 or 16) floats, `wb` `units · (depth + 1)`, `out` `units`; `units` is
-/// a multiple of 4 when `depth` is 1.
+/// a multiple of 4 when `depth` is 1. `x` is writable (depth 16 stores into it and restores it)
+/// and overlaps neither `wb` nor `out`.
 #[inline(never)]
-unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: usize) {
+unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: usize) {
     // SAFETY: reads and writes stay within the lengths of the contract above; every clobbered
-    // register is declared.
+    // register is declared, and `s16`-`s31` (callee-saved, not declared) are restored from `x`
+    // before the block ends.
     unsafe {
         asm!(
             // Eight core registers only (no high callee-saved ones to save): r0 `x`, r1 walks
@@ -281,9 +290,11 @@ unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: us
             "subs r4, r4, #4",
             "bne 21b",
             "b 30f",
-            // Depth 16: the inputs in s0-s15, one unit per pass.
+            // Depth 16: the inputs in s0-s15, s16-s31 parked in their place in `x`, one unit per
+            // pass; afterwards s16-s31 and `x` are both restored.
             "10:",
             "vldmia r0, {{s0-s15}}",
+            "vstmia r0, {{s16-s31}}",
             "11:",
             "vldmia r1!, {{s16-s31}}",
             "vmul.f32 s16, s0, s16",
@@ -311,6 +322,8 @@ unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: us
             "str r5, [r2], #4",
             "subs r4, r4, #1",
             "bne 11b",
+            "vldmia r0, {{s16-s31}}",
+            "vstmia r0, {{s0-s15}}",
             // Any NaN, infinity or overflow: back to the start of `wb` and `out`, recompute
             // exactly.
             "30:",
@@ -331,26 +344,26 @@ unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: us
             "uxth r4, r3",
             "41:",
             "movs r5, #0",
-            "vmov s16, r5",
+            "vmov s4, r5",
             "mov r5, r0",
             "ubfx lr, r3, #16, #5",
             "42:",
             "vldmia r5!, {{s0}}",
             "vldmia r1!, {{s1}}",
-            "vmla.f32 s16, s0, s1",
+            "vmla.f32 s4, s0, s1",
             "subs lr, lr, #1",
             "bne 42b",
             "vldmia r1!, {{s1}}",
-            "vadd.f32 s16, s16, s1",
-            "vcmp.f32 s16, s2",
+            "vadd.f32 s4, s4, s1",
+            "vcmp.f32 s4, s2",
             "vmrs APSR_nzcv, fpscr",
             "it mi",
-            "vmovmi.f32 s16, s2",
-            "vcmp.f32 s3, s16",
+            "vmovmi.f32 s4, s2",
+            "vcmp.f32 s3, s4",
             "vmrs APSR_nzcv, fpscr",
             "it mi",
-            "vmovmi.f32 s16, s3",
-            "vstmia r2!, {{s16}}",
+            "vmovmi.f32 s4, s3",
+            "vstmia r2!, {{s4}}",
             "subs r4, r4, #1",
             "bne 41b",
             "vmrs r5, fpscr",
@@ -369,10 +382,6 @@ unsafe fn fc_f32_small_raw(x: *const f32, wb: *const f32, out: *mut f32, cfg: us
             out("s4") _, out("s5") _, out("s6") _, out("s7") _,
             out("s8") _, out("s9") _, out("s10") _, out("s11") _,
             out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
             options(nostack),
         );
     }

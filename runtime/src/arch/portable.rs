@@ -65,8 +65,10 @@ fn relu_bits(y: f32) -> f32 {
 /// first product, ReLU by clearing the bits of a negative value), kept when every sum is finite
 /// (the Arm module's flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, ReLU
 /// and the input so and no overflow), else the exact one. Equal to the reference kernel for finite
-/// weights and biases with no bias `-0.0`.
-pub fn fc_f32_small(x: &[f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
+/// weights and biases with no bias `-0.0`. `x` is mutable only to match the Arm signature (which
+/// parks registers in it and restores it); it is not written here.
+pub fn fc_f32_small(x: &mut [f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
+    let x = &*x;
     let (depth, units) = (x.len(), out.len());
     let shape = depth == 16 || depth == 1 && units % 4 == 0;
     if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {

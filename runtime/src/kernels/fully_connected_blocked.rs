@@ -42,10 +42,14 @@ pub fn fully_connected_f32_x8(
 /// units; anything else runs a plain loop. Results are bit-identical to
 /// [`fully_connected_f32`](super::fully_connected_f32) (see `fc_f32_small` in [`crate::arch`]
 /// for why the fast path is exact and when it falls back to the reference order).
+///
+/// `input` is borrowed mutably because the Arm kernel parks the callee-saved float registers in
+/// a depth-16 input row while it runs (no stack for them); every row is restored before it
+/// returns, so `input` is unchanged afterwards.
 #[inline(always)]
 pub fn fully_connected_f32_regs(
     p: &FullyConnectedF32Params,
-    input: &[f32],
+    input: &mut [f32],
     params: &[f32],
     output: &mut [f32],
 ) {
@@ -54,7 +58,7 @@ pub fn fully_connected_f32_regs(
     let fast = hi == f32::MAX && (relu || lo == f32::MIN);
     let (depth, units) = (p.input_depth.max(1), p.output_depth.max(1));
     for (x, out) in input
-        .chunks_exact(depth)
+        .chunks_exact_mut(depth)
         .zip(output.chunks_exact_mut(units))
         .take(p.batches)
     {
@@ -256,15 +260,25 @@ mod tests {
                             let mut want = vec![0.0; batches * units];
                             let mut got = vec![1.0; batches * units];
                             fully_connected_f32(&p, &input, &weights, &bias, &mut want);
+                            let mut x = input.clone();
                             fully_connected_f32_regs(
                                 &p,
-                                &input,
+                                &mut x,
                                 &append_bias(&weights, &bias, depth),
                                 &mut got,
                             );
-                            let wb: Vec<u32> = want.iter().map(|v| v.to_bits()).collect();
-                            let gb: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
-                            assert_eq!(gb, wb, "depth {depth} units {units} case {case}");
+                            let bits =
+                                |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(
+                                bits(&got),
+                                bits(&want),
+                                "depth {depth} units {units} case {case}"
+                            );
+                            assert_eq!(
+                                bits(&x),
+                                bits(&input),
+                                "input changed: depth {depth} case {case}"
+                            );
                         }
                     }
                 }
