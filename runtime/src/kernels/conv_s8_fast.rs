@@ -644,14 +644,19 @@ fn in_place(
     let free_from = output.len().saturating_sub(need) & !3;
     let input: &mut [u8] = bytemuck::cast_slice_mut(input);
     for px in (0..pixels).step_by(group) {
-        if (px + group) * od <= free_from {
-            let Some((out, tail)) = output.split_at_mut_checked(free_from) else {
+        // One call site, so that the step is inlined once.
+        let (img, base, scratch, out): (&[u8], usize, &mut [u8], &mut [i8]) =
+            if (px + group) * od <= free_from {
+                let Some((out, tail)) = output.split_at_mut_checked(free_from) else {
+                    return;
+                };
+                (&*input, 0, bytemuck::cast_slice_mut(tail), out)
+            } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
+                (&*rest, need, head, &mut *output)
+            } else {
                 return;
             };
-            f(input, 0, px, bytemuck::cast_slice_mut(tail), out);
-        } else if let Some((head, rest)) = input.split_at_mut_checked(need) {
-            f(rest, need, px, head, output);
-        }
+        f(img, base, px, scratch, out);
     }
 }
 
