@@ -49,12 +49,18 @@ pub fn pair_words(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     out
 }
 
+/// Whether `pointwise_quads_s8`'s table can hold a bias: it shares a word with the shift, in
+/// `-2^23..2^23`.
+pub fn quad_bias_fits(bias: i32) -> bool {
+    (-(1 << 23)..1 << 23).contains(&bias)
+}
+
 /// The table of `pointwise_quads_s8` (runtime `kernels::conv_s8_fast`), from a row-major
 /// `[units][depth]` int8 matrix (`depth % 4 == 0`), the biases and the per-unit multipliers and
 /// shifts: per unit `bias << 8 | (e − 1)` (`e = −shift`), the unit's weights as little-endian
-/// words of four, then `2 · multiplier` (wrapping to `u32`). `None` unless every bias lies in
-/// `-2^23..2^23`, every shift in `-31..=-1` and every multiplier in `[2^30, 2^31)` (what
-/// the kernel's asm assumes) and every slice has `units` entries.
+/// words of four, then `2 · multiplier` (wrapping to `u32`). `None` unless every bias fits
+/// ([`quad_bias_fits`]), every shift lies in `-31..=-1` and every multiplier in `[2^30, 2^31)`
+/// (what the kernel's asm assumes) and every slice has `units` entries.
 pub fn quad_table(
     data: &[u8],
     depth: usize,
@@ -67,9 +73,7 @@ pub fn quad_table(
     }
     let mut out = Vec::with_capacity(units * (depth / 4 + 2));
     for (u, ((&b, &m), &s)) in bias.iter().zip(multipliers).zip(shifts).enumerate() {
-        let ok = (-(1 << 23)..1 << 23).contains(&b)
-            && (-31..=-1).contains(&s)
-            && (1 << 30..=i32::MAX).contains(&m);
+        let ok = quad_bias_fits(b) && (-31..=-1).contains(&s) && (1 << 30..=i32::MAX).contains(&m);
         if !ok {
             return None;
         }

@@ -387,9 +387,20 @@ pub fn per_channel_requant(
     multipliers: &[i32],
     shifts: &[i32],
 ) -> TokenStream {
-    match (expand, multipliers, shifts) {
-        (true, [m], [s]) => requant_arg(e, &vec![*m; channels], &vec![*s; channels]),
-        _ => requant_arg(e, multipliers, shifts),
+    if expand {
+        let (m, s) = per_channel(channels, multipliers, shifts);
+        requant_arg(e, &m, &s)
+    } else {
+        requant_arg(e, multipliers, shifts)
+    }
+}
+
+/// The multipliers and shifts one per channel: a per-tensor pair repeated `channels` times,
+/// per-channel ones as they are.
+pub fn per_channel(channels: usize, multipliers: &[i32], shifts: &[i32]) -> (Vec<i32>, Vec<i32>) {
+    match (multipliers, shifts) {
+        ([m], [s]) => (vec![*m; channels], vec![*s; channels]),
+        _ => (multipliers.to_vec(), shifts.to_vec()),
     }
 }
 
@@ -527,10 +538,7 @@ pub fn conv_s8_fast(
     }
     let table = quads
         .then(|| {
-            let (m, s) = match (multipliers, shifts) {
-                ([m], [s]) => (vec![*m; oc], vec![*s; oc]),
-                _ => (multipliers.to_vec(), shifts.to_vec()),
-            };
+            let (m, s) = per_channel(oc, multipliers, shifts);
             crate::relayout::quad_table(&padded, kp, c.bias, (&m, &s))
         })
         .flatten();
@@ -644,7 +652,7 @@ pub fn fast_conv(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> Option<
         FastConv::Small
     } else {
         let kp = (kh * kw * kd).div_ceil(4) * 4;
-        let quads = c.bias.iter().all(|b| (-(1 << 23)..1 << 23).contains(b));
+        let quads = c.bias.iter().all(|b| crate::relayout::quad_bias_fits(*b));
         let scratch = if quads { 12 * kp } else { 6 * kp };
         FastConv::Im2col { scratch, quads }
     })
@@ -764,10 +772,7 @@ pub fn emit_pointwise_s8(
         output_offset: #zo, activation_min: #lo, activation_max: #hi, fast_requant: #fast,
     });
     let (multipliers, shifts) = p.requant;
-    let expanded = match (multipliers, shifts) {
-        ([m], [s]) => (vec![*m; units], vec![*s; units]),
-        _ => (multipliers.to_vec(), shifts.to_vec()),
-    };
+    let expanded = per_channel(units, multipliers, shifts);
     let quad_scratch = 8 * depth;
     let quads = (fast && rows >= 4 && (depth <= 8 || e.scratch_available(quad_scratch)))
         .then(|| {
