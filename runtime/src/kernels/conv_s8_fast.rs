@@ -533,17 +533,39 @@ pub fn pointwise_quads_s8(
         let Some(out) = output.get_mut(px * od..) else {
             return;
         };
-        let quads = PointwiseQuads {
-            words,
-            channels: od,
-            out: [1, 2, 3].map(|i| i.min(last) * od),
-            k: 1 + 2 * p.output_offset,
-        };
-        pointwise_quads(&quads, scratch, table, out);
-        if lo > -128 || hi < 127 {
-            if let Some(v) = out.get_mut(..(last + 1) * od) {
-                clamp_bytes(v, lo, hi);
-            }
+        let quads = quad_params(words, od, last, p.output_offset);
+        quad_channels(&quads, scratch, table, (lo, hi), out);
+    }
+}
+
+/// The [`PointwiseQuads`] of a group of four pixels whose last real one is `last` (the rest
+/// repeat it, writing its outputs again).
+#[inline(always)]
+fn quad_params(words: usize, od: usize, last: usize, output_offset: i32) -> PointwiseQuads {
+    PointwiseQuads {
+        words,
+        channels: od,
+        out: [1, 2, 3].map(|i| i.min(last) * od),
+        k: 1 + 2 * output_offset,
+    }
+}
+
+/// Every output channel of a widened group of pixels by [`pointwise_quads`] (which saturates
+/// to int8 only), then the activation clamp on the real pixels' outputs when `lo..=hi` is
+/// narrower.
+#[inline(always)]
+fn quad_channels(
+    q: &PointwiseQuads,
+    wide: &[u32],
+    table: &[u32],
+    (lo, hi): (i32, i32),
+    out: &mut [i8],
+) {
+    pointwise_quads(q, wide, table, out);
+    if lo > -128 || hi < 127 {
+        let real = q.out[2] + q.channels;
+        if let Some(v) = out.get_mut(..real) {
+            clamp_bytes(v, lo, hi);
         }
     }
 }
@@ -871,19 +893,9 @@ impl<'a> Windows<'a> {
         let Some(o) = out.get_mut(px * od..) else {
             return;
         };
-        let quads = PointwiseQuads {
-            words: kp / 4,
-            channels: od,
-            out: [1, 2, 3].map(|i| i.min(last) * od),
-            k: 1 + 2 * p.output_offset,
-        };
-        pointwise_quads(&quads, wide, bytemuck::cast_slice(table), o);
-        let (lo, hi) = (p.activation_min, p.activation_max);
-        if lo > -128 || hi < 127 {
-            if let Some(v) = o.get_mut(..(last + 1) * od) {
-                clamp_bytes(v, lo, hi);
-            }
-        }
+        let quads = quad_params(kp / 4, od, last, p.output_offset);
+        let range = (p.activation_min, p.activation_max);
+        quad_channels(&quads, wide, bytemuck::cast_slice(table), range, o);
     }
 }
 
