@@ -1510,41 +1510,88 @@ mod tests {
         g
     }
 
+    /// A random im2col convolution: data, requantization (biases in `±bias / 2`) and TFLM's
+    /// output by the reference kernel.
+    struct Im2colCase {
+        p: ConvQuantParams,
+        input: Vec<i8>,
+        weights: Vec<i8>,
+        bias: Vec<i32>,
+        m: Vec<i32>,
+        s: Vec<i8>,
+        want: Vec<i8>,
+    }
+
+    impl Im2colCase {
+        fn new(r: &mut Lcg, g: ConvGeometry, bias: usize) -> Self {
+            let p = random_params(r, g);
+            let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
+            let weights = r.i8s(g.output_depth * Self::k(&g));
+            let bias: Vec<i32> = (0..g.output_depth)
+                .map(|_| r.next(bias) as i32 - (bias / 2) as i32)
+                .collect();
+            let (m, s) = fast_requant(r, g.output_depth);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let mut want = vec![0; g.batches * g.output_height * g.output_width * g.output_depth];
+            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            Im2colCase {
+                p,
+                input,
+                weights,
+                bias,
+                m,
+                s,
+                want,
+            }
+        }
+
+        fn k(g: &ConvGeometry) -> usize {
+            g.filter_height * g.filter_width * g.filter_depth
+        }
+
+        fn rq(&self) -> Requant<'_> {
+            Requant {
+                multiplier: &self.m,
+                shift: &self.s,
+            }
+        }
+
+        /// The weights of [`conv_im2col_s8`].
+        fn packed(&self) -> Vec<i32> {
+            let g = &self.p.geometry;
+            im2col_weights(&self.weights, g.output_depth, Self::k(g), im2col_depth(g))
+        }
+
+        /// The table of [`conv_im2col_quads_s8`].
+        fn table(&self) -> Vec<i32> {
+            let g = &self.p.geometry;
+            let kp = im2col_depth(g);
+            let padded = padded_weights(&self.weights, g.output_depth, Self::k(g), kp);
+            quad_table(&padded, &self.bias, (&self.m, &self.s), kp).expect("in range")
+        }
+    }
+
     #[test]
     fn im2col_conv_matches_reference() {
         let mut r = Lcg(29);
         for i in 0..600 {
             let g = im2col_geometry(&mut r);
-            let p = random_params(&mut r, g);
-            let k = g.filter_height * g.filter_width * g.filter_depth;
-            let kp = im2col_depth(&g);
-            let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
-            let weights = r.i8s(g.output_depth * k);
-            let bias: Vec<i32> = (0..g.output_depth)
-                .map(|_| r.next(40000) as i32 - 20000)
-                .collect();
-            let (m, s) = fast_requant(&mut r, g.output_depth);
-            let rq = Requant {
-                multiplier: &m,
-                shift: &s,
-            };
-            let n = g.batches * g.output_height * g.output_width * g.output_depth;
-            let mut want = vec![0i8; n];
-            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
-            let mut got = vec![0i8; n];
+            let c = Im2colCase::new(&mut r, g, 40000);
+            let mut got = vec![0i8; c.want.len()];
             if i % 2 == 0 {
-                let packed = im2col_weights(&weights, g.output_depth, k, kp);
                 let mut scratch = vec![0u32; im2col_scratch_bytes(&g) / 4 + 1];
                 let scratch = bytemuck::cast_slice_mut(&mut scratch);
-                conv_im2col_s8(&p, &rq, &input, &packed, &bias, &mut got, scratch);
+                let packed = c.packed();
+                conv_im2col_s8(&c.p, &c.rq(), &c.input, &packed, &c.bias, &mut got, scratch);
             } else {
-                let padded = padded_weights(&weights, g.output_depth, k, kp);
-                let table = quad_table(&padded, &bias, (&m, &s), kp).expect("in range");
                 let mut scratch = vec![0u32; im2col_quad_scratch_bytes(&g) / 4 + 1];
                 let scratch = bytemuck::cast_slice_mut(&mut scratch);
-                conv_im2col_quads_s8(&p, &input, &table, &mut got, scratch);
+                conv_im2col_quads_s8(&c.p, &c.input, &c.table(), &mut got, scratch);
             }
-            assert_eq!(got, want, "{g:?}");
+            assert_eq!(got, c.want, "{g:?}");
         }
     }
 
@@ -1597,35 +1644,18 @@ mod tests {
                 continue;
             }
             tested += 1;
-            let p = random_params(&mut r, g);
-            let k = g.filter_height * g.filter_width * g.filter_depth;
-            let kp = im2col_depth(&g);
-            let input = r.i8s(g.input_height * g.input_width * g.input_depth);
-            let weights = r.i8s(g.output_depth * k);
-            let bias: Vec<i32> = (0..g.output_depth)
-                .map(|_| r.next(4000) as i32 - 2000)
-                .collect();
-            let (m, s) = fast_requant(&mut r, g.output_depth);
-            let rq = Requant {
-                multiplier: &m,
-                shift: &s,
-            };
-            let n = g.output_height * g.output_width * g.output_depth;
-            let mut want = vec![0i8; n];
-            conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let c = Im2colCase::new(&mut r, g, 4000);
+            let (n, want) = (c.want.len(), &c.want);
             // Word-aligned buffers, as arena regions are.
             let mut out_words = vec![0u32; n.div_ceil(4)];
-            let mut in_words = vec![0u32; input.len().div_ceil(4)];
+            let mut in_words = vec![0u32; c.input.len().div_ceil(4)];
             let got: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut out_words)[..n];
-            let inp: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut in_words)[..input.len()];
-            inp.copy_from_slice(&input);
+            let inp: &mut [i8] = &mut bytemuck::cast_slice_mut(&mut in_words)[..c.input.len()];
+            inp.copy_from_slice(&c.input);
             if quads {
-                let padded = padded_weights(&weights, g.output_depth, k, kp);
-                let table = quad_table(&padded, &bias, (&m, &s), kp).expect("in range");
-                conv_im2col_quads_s8_in_place(&p, &table, got, inp);
+                conv_im2col_quads_s8_in_place(&c.p, &c.table(), got, inp);
             } else {
-                let packed = im2col_weights(&weights, g.output_depth, k, kp);
-                conv_im2col_s8_in_place(&p, &rq, &packed, &bias, got, inp);
+                conv_im2col_s8_in_place(&c.p, &c.rq(), &c.packed(), &c.bias, got, inp);
             }
             assert_eq!(&got[..], &want[..], "{g:?}");
         }
