@@ -63,28 +63,6 @@ pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
-/// The low lane of `lo` and the low lane of `hi` as the high lane: `(lo & 0xFFFF) | (hi << 16)`.
-#[inline(always)]
-pub fn pkhbt(lo: u32, hi: u32) -> u32 {
-    let r: u32;
-    // SAFETY: one register-only instruction.
-    unsafe {
-        asm!("pkhbt {r}, {lo}, {hi}, lsl #16", r = lateout(reg) r, lo = in(reg) lo, hi = in(reg) hi, options(pure, nomem, nostack, preserves_flags))
-    };
-    r
-}
-
-/// The high lane of `lo` as the low lane and the high lane of `hi`: `(lo >> 16) | (hi & 0xFFFF0000)`.
-#[inline(always)]
-pub fn pkhtb(hi: u32, lo: u32) -> u32 {
-    let r: u32;
-    // SAFETY: one register-only instruction.
-    unsafe {
-        asm!("pkhtb {r}, {hi}, {lo}, asr #16", r = lateout(reg) r, hi = in(reg) hi, lo = in(reg) lo, options(pure, nomem, nostack, preserves_flags))
-    };
-    r
-}
-
 /// `(a · b + 2^31) >> 32`: the high word of the 64-bit product, rounded.
 #[inline(always)]
 pub fn smmulr(a: i32, b: i32) -> i32 {

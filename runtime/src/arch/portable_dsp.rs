@@ -54,18 +54,6 @@ pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
         .wrapping_add(hi16(a) * hi16(b))
 }
 
-/// The low lane of `lo` and the low lane of `hi` as the high lane: `(lo & 0xFFFF) | (hi << 16)`.
-#[inline(always)]
-pub fn pkhbt(lo: u32, hi: u32) -> u32 {
-    (lo & 0xFFFF) | (hi << 16)
-}
-
-/// The high lane of `lo` as the low lane and the high lane of `hi`: `(lo >> 16) | (hi & 0xFFFF0000)`.
-#[inline(always)]
-pub fn pkhtb(hi: u32, lo: u32) -> u32 {
-    (hi & 0xFFFF_0000) | (lo >> 16)
-}
-
 /// `acc + lo(a)·lo(b)` on signed 16-bit lanes, wrapping.
 #[inline(always)]
 pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
