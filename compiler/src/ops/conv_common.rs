@@ -772,11 +772,11 @@ pub fn emit_pointwise_s8(
         output_offset: #zo, activation_min: #lo, activation_max: #hi, fast_requant: #fast,
     });
     let (multipliers, shifts) = p.requant;
-    let expanded = per_channel(units, multipliers, shifts);
     let quad_scratch = 8 * depth;
     let quads = (fast && rows >= 4 && (depth <= 8 || e.scratch_available(quad_scratch)))
         .then(|| {
-            crate::relayout::quad_table(p.weights, depth, p.folded_bias, (&expanded.0, &expanded.1))
+            let (m, s) = per_channel(units, multipliers, shifts);
+            crate::relayout::quad_table(p.weights, depth, p.folded_bias, (&m, &s))
         })
         .flatten();
     if let Some(table) = quads {
