@@ -529,6 +529,11 @@ pub fn conv_s8_fast(
         FastConv::Im2col { scratch, quads } => (Some(scratch), quads),
         _ => (None, false),
     };
+    if quads {
+        if let Some(call) = emit_band(e, c, (multipliers, shifts), input, output) {
+            return Some(call);
+        }
+    }
     let group = if quads { 4 } else { 2 };
     let in_place =
         scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, (b, group)));
@@ -602,6 +607,66 @@ pub fn conv_s8_fast(
             Arg::Static(w),
             Arg::Static(b),
             Arg::Out(output),
+        ],
+    ))
+}
+
+/// The row band of `conv_band_quads_s8` (`kiln::kernels::conv_band_s8`, whose `band_*`
+/// functions this mirrors): the bytes of a filter row rounded up to whole words, the window
+/// depth (`filter_height` such rows) and the scratch bytes (four windows widened, then one band
+/// row per filter row).
+pub fn band(g: &Geometry) -> (usize, usize, usize) {
+    let [_, iw, d] = g.input;
+    let [kh, kw, _] = g.filter;
+    let row = (kw * d).div_ceil(4) * 4;
+    let depth = kh * row;
+    let lead = (4 - (g.pad[1] * d) % 4) % 4;
+    let windows = (4 * g.output[1].div_ceil(4)).saturating_sub(1) * g.stride[1] * d + row;
+    let len = (lead + windows.max((g.pad[1] + iw) * d)).div_ceil(4) * 4;
+    (row, depth, 8 * depth + kh * len)
+}
+
+/// `conv_band_quads_s8` for a convolution the quad kernel runs (fast requantization, biases
+/// that fit the table) when gathering windows would be slow — filter rows that are not whole
+/// words, or windows that cross the left or right padding — its scratch is free in the arena
+/// without growing it, and rounding the filter rows up adds at most a third to the window.
+fn emit_band(
+    e: &mut crate::expand::Emitter<'_>,
+    c: &S8Conv<'_>,
+    (multipliers, shifts): (&[i32], &[i32]),
+    input: usize,
+    output: usize,
+) -> Option<TokenStream> {
+    use crate::expand::Arg;
+    let g = c.geometry;
+    let [kh, kw, kd] = g.filter;
+    let [_, iw, _] = g.input;
+    let [_, ow, oc] = g.output;
+    let k = kh * kw * kd;
+    let (rw, depth, bytes) = band(g);
+    let row = kw * kd;
+    let crosses = g.pad[1] > 0 || (ow.max(1) - 1) * g.stride[1] + kw > iw;
+    let useful = (row % 4 != 0 || crosses) && 3 * depth <= 4 * k.div_ceil(4) * 4;
+    if !useful || row == 0 || !e.scratch_available(bytes) {
+        return None;
+    }
+    let mut padded = vec![0u8; oc * depth];
+    for (dst, src) in padded.chunks_exact_mut(rw).zip(c.weights.chunks_exact(row)) {
+        dst[..row].copy_from_slice(src);
+    }
+    let (m, s) = per_channel(oc, multipliers, shifts);
+    let table = crate::relayout::quad_table(&padded, depth, c.bias, (&m, &s))?;
+    let t = e.constant_i32(&table);
+    let params = conv_quant_params(g, -c.input_zero_point, c.output_zero_point, c.range);
+    Some(e.call(
+        quote!(conv_band_quads_s8),
+        quote!(ConvQuantParams),
+        params,
+        &[
+            Arg::In(input),
+            Arg::Static(t),
+            Arg::Out(output),
+            Arg::Scratch(bytes),
         ],
     ))
 }

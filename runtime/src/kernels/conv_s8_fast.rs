@@ -122,7 +122,7 @@ fn finish(acc: i32, m: i32, s: i32, offset: i32, lo: i32, hi: i32) -> i8 {
 
 /// Both 16-bit lanes set to `v`.
 #[inline(always)]
-fn splat(v: i32) -> u32 {
+pub(crate) fn splat(v: i32) -> u32 {
     (v as u32 & 0xFFFF).wrapping_mul(0x1_0001)
 }
 
@@ -541,7 +541,12 @@ pub fn pointwise_quads_s8(
 /// The [`PointwiseQuads`] of a group of four pixels whose last real one is `last` (the rest
 /// repeat it, writing its outputs again).
 #[inline(always)]
-fn quad_params(words: usize, od: usize, last: usize, output_offset: i32) -> PointwiseQuads {
+pub(crate) fn quad_params(
+    words: usize,
+    od: usize,
+    last: usize,
+    output_offset: i32,
+) -> PointwiseQuads {
     PointwiseQuads {
         words,
         channels: od,
@@ -554,7 +559,7 @@ fn quad_params(words: usize, od: usize, last: usize, output_offset: i32) -> Poin
 /// to int8 only), then the activation clamp on the real pixels' outputs when `lo..=hi` is
 /// narrower.
 #[inline(always)]
-fn quad_channels(
+pub(crate) fn quad_channels(
     q: &PointwiseQuads,
     wide: &[u32],
     table: &[u32],
@@ -1219,14 +1224,14 @@ pub fn conv_2d_rows_s8(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::conv::{conv_2d_s8, depthwise_conv_2d_s8, ConvGeometry};
     use super::super::fully_connected::{fully_connected_s8, FullyConnectedS8Params};
     use super::*;
     use crate::quant::multiply_by_quantized_multiplier;
 
     /// A small deterministic generator.
-    struct Lcg(u64);
+    pub(crate) struct Lcg(pub(crate) u64);
     impl Lcg {
         fn next(&mut self, n: usize) -> usize {
             self.0 = self
@@ -1494,7 +1499,7 @@ mod tests {
 
     /// A random convolution for the im2col kernels: sometimes one input channel, sometimes
     /// rows of whole words (the quads' direct widening).
-    fn im2col_geometry(r: &mut Lcg) -> ConvGeometry {
+    pub(crate) fn im2col_geometry(r: &mut Lcg) -> ConvGeometry {
         let mut g = random_geometry(r, false);
         match r.next(4) {
             0 => {
@@ -1512,18 +1517,18 @@ mod tests {
 
     /// A random im2col convolution: data, requantization (biases in `±bias / 2`) and TFLM's
     /// output by the reference kernel.
-    struct Im2colCase {
-        p: ConvQuantParams,
-        input: Vec<i8>,
-        weights: Vec<i8>,
-        bias: Vec<i32>,
-        m: Vec<i32>,
-        s: Vec<i8>,
-        want: Vec<i8>,
+    pub(crate) struct Im2colCase {
+        pub(crate) p: ConvQuantParams,
+        pub(crate) input: Vec<i8>,
+        pub(crate) weights: Vec<i8>,
+        pub(crate) bias: Vec<i32>,
+        pub(crate) m: Vec<i32>,
+        pub(crate) s: Vec<i8>,
+        pub(crate) want: Vec<i8>,
     }
 
     impl Im2colCase {
-        fn new(r: &mut Lcg, g: ConvGeometry, bias: usize) -> Self {
+        pub(crate) fn new(r: &mut Lcg, g: ConvGeometry, bias: usize) -> Self {
             let p = random_params(r, g);
             let input = r.i8s(g.batches * g.input_height * g.input_width * g.input_depth);
             let weights = r.i8s(g.output_depth * Self::k(&g));

@@ -22,6 +22,8 @@ pub mod conv;
 pub use conv::*;
 pub mod conv_s8_fast;
 pub use conv_s8_fast::*;
+pub mod conv_band_s8;
+pub use conv_band_s8::*;
 pub mod depthwise_s8_fast;
 pub use depthwise_s8_fast::*;
 pub mod pooling;
