@@ -88,6 +88,7 @@ pub fn conv_band_quads_s8(
     };
     let (run, at) = (iw * d, lead + g.pad_width * d);
     let (image, pixels) = (ih * run, oh * ow);
+    let range = (p.activation_min, p.activation_max);
     let x: &[u8] = bytemuck::cast_slice(input);
     let table: &[u32] = bytemuck::cast_slice(table);
     for b in 0..g.batches {
@@ -113,46 +114,25 @@ pub fn conv_band_quads_s8(
                     None => fill_bytes(dst, zero),
                 }
             }
-            band_row(
-                &q,
-                band.get(lead..).unwrap_or_default(),
-                wide,
-                (table, p),
-                out_row,
-            );
-        }
-    }
-}
-
-/// The four-window groups of one output row from its band (`band` from column 0 of the first
-/// band row on): widened, the windows past the row's end replaced by its last one, then every
-/// channel. Out of line, so that the row loop around it keeps a small frame.
-#[inline(never)]
-fn band_row(
-    q: &WidenQuad,
-    band: &[u8],
-    wide: &mut [u32],
-    (table, p): (&[u32], &ConvQuantParams),
-    out_row: &mut [i8],
-) {
-    let (ow, od) = (p.geometry.output_width, p.geometry.output_depth);
-    let range = (p.activation_min, p.activation_max);
-    for q0 in (0..ow).step_by(4) {
-        let last = (ow - q0).min(4) - 1;
-        widen_quad(q, band.get(q0 * q.dx..).unwrap_or_default(), wide);
-        if last < 3 {
-            // Past the row's end: the last real window again (its outputs are written last,
-            // so they must be its own).
-            for step in wide.chunks_exact_mut(8) {
-                let pair = [step[2 * last], step[2 * last + 1]];
-                for slot in step.chunks_exact_mut(2).skip(last + 1) {
-                    slot.copy_from_slice(&pair);
+            for q0 in (0..ow).step_by(4) {
+                let last = (ow - q0).min(4) - 1;
+                let src = band.get(lead + q0 * q.dx..).unwrap_or_default();
+                widen_quad(&q, src, wide);
+                if last < 3 {
+                    // Past the row's end: the last real window again (its outputs are written
+                    // last, so they must be its own).
+                    for step in wide.chunks_exact_mut(8) {
+                        let pair = [step[2 * last], step[2 * last + 1]];
+                        for slot in step.chunks_exact_mut(2).skip(last + 1) {
+                            slot.copy_from_slice(&pair);
+                        }
+                    }
                 }
+                let quads = quad_params(kp / 4, od, last, p.output_offset);
+                let o = out_row.get_mut(q0 * od..).unwrap_or_default();
+                quad_channels(&quads, wide, table, range, o);
             }
         }
-        let quads = quad_params(q.rows * q.words, od, last, p.output_offset);
-        let o = out_row.get_mut(q0 * od..).unwrap_or_default();
-        quad_channels(&quads, wide, table, range, o);
     }
 }
 
