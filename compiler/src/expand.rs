@@ -110,6 +110,20 @@ impl<'a> Emitter<'a> {
             && crate::ops::conv_common::im2col_in_place(geometry, scratch)
     }
 
+    /// The input (by position) of the current operator whose bytes its output 0 overwrites,
+    /// when the plan runs it in place ([`crate::ops::OpImpl::in_place_inputs`]).
+    pub fn overwritten_input(&self) -> Option<usize> {
+        let node = self.graph.nodes.get(self.step)?;
+        let out = *node.outputs.first()?;
+        let r = *self.plan.alias_of.get(out)?;
+        if r == out {
+            return None;
+        }
+        node.inputs
+            .iter()
+            .position(|i| i.is_some_and(|i| self.plan.alias_of.get(i) == Some(&r)))
+    }
+
     /// Whether [`Arg::Scratch`] of `bytes` would find free arena space for the current operator.
     pub fn scratch_available(&self, bytes: usize) -> bool {
         self.plan.free_gap(self.step, bytes).is_some()

@@ -110,6 +110,9 @@ pub struct TensorRow {
     pub lifetime: Option<(usize, usize)>,
     /// The tensor whose bytes it views (RESHAPE and friends), when not itself.
     pub view_of: Option<usize>,
+    /// Whether it takes those bytes by being written over that tensor in place (its operator
+    /// overwrites its input) rather than by viewing it.
+    pub in_place: bool,
 }
 
 /// The memory plan of a model that compiles.
@@ -318,6 +321,13 @@ fn tensor_row(g: &Graph, t: &Tensor, plan: Option<&Plan>, used: &[bool]) -> Tens
         view_of: plan
             .and_then(|p| p.alias_of.get(i).copied())
             .filter(|&r| r != i),
+        in_place: g
+            .nodes
+            .iter()
+            .find(|n| n.outputs.contains(&i))
+            .is_some_and(|n| {
+                !n.op.is_alias() && plan.is_some_and(|p| p.alias_of.get(i) != Some(&i))
+            }),
     }
 }
 
@@ -503,6 +513,7 @@ impl Report {
                         t.kind.name().to_string(),
                         q,
                         match t.view_of {
+                            Some(v) if t.in_place => format!("over {v}"),
                             Some(v) => format!("view of {v}"),
                             None => opt(t.offset),
                         },
@@ -713,7 +724,7 @@ impl Report {
         });
         let tensors = json_list(&self.tensors, |t| {
             format!(
-                "{{\"index\":{},\"name\":{},\"dtype\":{},\"shape\":{},\"bytes\":{},\"kind\":{},\"scale\":{},\"zero_point\":{},\"per_channel\":{},\"offset\":{},\"first\":{},\"last\":{},\"view_of\":{}}}",
+                "{{\"index\":{},\"name\":{},\"dtype\":{},\"shape\":{},\"bytes\":{},\"kind\":{},\"scale\":{},\"zero_point\":{},\"per_channel\":{},\"offset\":{},\"first\":{},\"last\":{},\"view_of\":{},\"in_place\":{}}}",
                 t.index,
                 json_str(&t.name),
                 json_str(t.dtype),
@@ -727,6 +738,7 @@ impl Report {
                 json_opt(t.lifetime.map(|l| l.0)),
                 json_opt(t.lifetime.map(|l| l.1)),
                 json_opt(t.view_of),
+                t.in_place,
             )
         });
         let memory = self.memory.as_ref().map_or_else(

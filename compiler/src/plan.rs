@@ -201,17 +201,49 @@ fn pack(items: &[Item], order: &[usize], fit: Fit) -> (usize, Vec<usize>) {
 }
 
 /// Per tensor, the tensor whose memory it uses: itself, or through RESHAPE-like views the
-/// tensor they view.
+/// tensor they view, or for an operator that runs in place ([`crate::ops::OpImpl::in_place_inputs`])
+/// the input it overwrites.
 fn alias_roots(g: &Graph) -> Vec<usize> {
     let mut root: Vec<usize> = (0..g.tensors.len()).collect();
-    for node in &g.nodes {
+    for (step, node) in g.nodes.iter().enumerate() {
+        let Some(&dst) = node.outputs.first() else {
+            continue;
+        };
         if node.op.is_alias() {
-            if let (Some(src), Some(&dst)) = (node.input(0), node.outputs.first()) {
+            if let Some(src) = node.input(0) {
                 root[dst] = root[src];
+            }
+            continue;
+        }
+        for i in node.op.in_place_inputs(g, node) {
+            let Some(src) = node.input(i) else {
+                continue;
+            };
+            if overwritable(g, &root, step, src, dst) {
+                root[dst] = root[src];
+                break;
             }
         }
     }
     root
+}
+
+/// Whether the operator at `step` can write `dst` over input `src`: `src` is an intermediate
+/// buffer of `dst`'s size (no graph input, output or constant), the operator reads it through
+/// no other input, and no later operator reads it.
+fn overwritable(g: &Graph, root: &[usize], step: usize, src: usize, dst: usize) -> bool {
+    let r = root[src];
+    let node = &g.nodes[step];
+    let reads = |n: &Node| n.inputs.iter().flatten().filter(|&&i| root[i] == r).count();
+    let io = |t: &usize| root[*t] == r;
+    !g.tensor(r).is_const()
+        && g.tensor(r).bytes() == g.tensor(dst).bytes()
+        && node.outputs.len() == 1
+        && !g.inputs.iter().any(io)
+        && !g.outputs.iter().any(io)
+        && !g.outputs.contains(&dst)
+        && reads(node) == 1
+        && g.nodes[step + 1..].iter().all(|n| reads(n) == 0)
 }
 
 /// Whether the operator `node` is the last to read tensor `t` (or any view of its memory) and

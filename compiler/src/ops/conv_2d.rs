@@ -7,8 +7,8 @@ use quote::quote;
 
 use super::conv_common::{
     bias_i32, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params, conv_requant,
-    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, positive, requant_arg, s8_conv_scratch,
-    ConvKind, ConvTensors, Geometry, Padding, S8Conv,
+    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, pointwise_in_place, positive,
+    requant_arg, s8_conv_scratch, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -108,6 +108,31 @@ impl Conv2d {
     }
 }
 
+impl Conv2d {
+    /// `f` of an int8 convolution as an [`S8Conv`] (the planner's view: full activation range)
+    /// with its multipliers and shifts; `None` for other convolutions.
+    fn with_s8<R>(
+        &self,
+        g: &Graph,
+        node: &Node,
+        f: impl FnOnce(&ConvTensors, &S8Conv<'_>, (&[i32], &[i32])) -> R,
+    ) -> Option<R> {
+        let Ok((t, geometry, ConvKind::S8)) = self.check(g, node) else {
+            return None;
+        };
+        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
+        let conv = S8Conv {
+            geometry: &geometry,
+            weights: g.tensor(t.weights).data.as_deref().unwrap_or_default(),
+            bias: &bias_i32(g, t.bias, geometry.output[2]),
+            input_zero_point: in_zp,
+            output_zero_point: out_zp,
+            range: (-128, 127),
+        };
+        Some(f(&t, &conv, (&m, &s)))
+    }
+}
+
 impl OpImpl for Conv2d {
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
         self.check(g, node)
@@ -127,19 +152,18 @@ impl OpImpl for Conv2d {
     }
 
     fn scratch(&self, g: &Graph, node: &Node) -> usize {
-        let Ok((t, geometry, ConvKind::S8)) = self.check(g, node) else {
-            return 0;
-        };
-        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
-        let conv = S8Conv {
-            geometry: &geometry,
-            weights: g.tensor(t.weights).data.as_deref().unwrap_or_default(),
-            bias: &bias_i32(g, t.bias, geometry.output[2]),
-            input_zero_point: in_zp,
-            output_zero_point: out_zp,
-            range: (-128, 127),
-        };
-        s8_conv_scratch(g, node, t.input, &conv, (&m, &s))
+        self.with_s8(g, node, |t, c, (m, s)| {
+            s8_conv_scratch(g, node, t.input, c, (m, s))
+        })
+        .unwrap_or(0)
+    }
+
+    /// 1×1 int8 convolutions on the quad kernel no deeper than their input overwrite it.
+    fn in_place_inputs(&self, g: &Graph, node: &Node) -> Vec<usize> {
+        match self.with_s8(g, node, |_, c, (m, s)| pointwise_in_place(c, m, s)) {
+            Some(true) => vec![0],
+            _ => Vec::new(),
+        }
     }
 
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error> {

@@ -793,6 +793,28 @@ pub fn s8_conv_scratch(
     }
 }
 
+/// Whether `pointwise_quads_s8_in_place` can run this convolution (a 1×1 convolution on the
+/// quad kernel: fast requantization, folded biases that fit the table, four pixels or more, an
+/// input depth of at most 8 for its stack scratch and an output no deeper than the input), so
+/// that its output may take the input's bytes.
+pub fn pointwise_in_place(c: &S8Conv<'_>, multipliers: &[i32], shifts: &[i32]) -> bool {
+    let g = c.geometry;
+    let [_, _, ic] = g.input;
+    let [oh, ow, oc] = g.output;
+    let rows = g.batches * oh * ow;
+    if fast_conv(c, multipliers, shifts) != Some(FastConv::Pointwise { fast_requant: true })
+        || rows < 4
+        || ic > 8
+        || oc > ic
+    {
+        return false;
+    }
+    let folded =
+        super::fully_connected::fold_input_zero_point(c.bias, c.weights, ic, c.input_zero_point);
+    let (m, s) = per_channel(oc, multipliers, shifts);
+    crate::relayout::quad_table(c.weights, ic, &folded, (&m, &s)).is_some()
+}
+
 /// A matrix product as `pointwise_s8` computes it: `rows` rows of `depth` int8 inputs times
 /// `units` weight rows (`[units][depth]`), the input zero point already folded into the bias.
 pub struct Pointwise<'a> {
@@ -846,6 +868,15 @@ pub fn emit_pointwise_s8(
         .flatten();
     if let Some(table) = quads {
         let t = e.constant_i32(&table);
+        if e.overwritten_input() == Some(0) {
+            // The plan put the output over the input ([`pointwise_in_place`]).
+            return e.call(
+                quote!(pointwise_quads_s8_in_place),
+                quote!(PointwiseS8Params),
+                params,
+                &[Arg::Static(t), Arg::Out(output)],
+            );
+        }
         return e.call(
             quote!(pointwise_quads_s8),
             quote!(PointwiseS8Params),

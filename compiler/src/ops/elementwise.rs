@@ -194,7 +194,82 @@ fn range_i32(a: Activation) -> (i32, i32) {
     }
 }
 
+/// The parameters of `add_s8_fast` / `sub_s8_fast` (int8, no broadcasting, every rescaling in
+/// `requantize_fast`'s domain).
+struct FastAddSub {
+    offsets: (i32, i32),
+    inputs: ((i32, i8), (i32, i8)),
+    output: (i32, i8),
+    k: i32,
+    range: (i32, i32),
+}
+
+impl FastAddSub {
+    /// `AddSubS8FastParams`, with the inputs swapped when `swap`.
+    fn tokens(&self, swap: bool) -> TokenStream {
+        let (mut o1, mut o2) = self.offsets;
+        let ((mut a1, mut b1), (mut a2, mut b2)) = self.inputs;
+        if swap {
+            (o1, o2, a1, b1, a2, b2) = (o2, o1, a2, b2, a1, b1);
+        }
+        let ((mo, so), k, (amin, amax)) = (self.output, self.k, self.range);
+        quote!(::kiln::__private::AddSubS8FastParams {
+            input1_offset: #o1, input2_offset: #o2,
+            input1: (#a1, #b1), input2: (#a2, #b2), output: (#mo, #so), k: #k,
+            activation_min: #amin, activation_max: #amax,
+        })
+    }
+}
+
+impl Binary {
+    /// The fast int8 ADD/SUB when it applies: int8 without broadcasting, every rescaling in
+    /// `requantize_fast`'s domain (the inputs are below 2^28 after the left shift by 20, their
+    /// sum below 2^29), the larger-scale input's exact one half as a plain shift.
+    fn fast_s8(&self, g: &Graph, node: &Node) -> Option<FastAddSub> {
+        if self.kind == BinaryKind::Mul {
+            return None;
+        }
+        let (a, b, out) = io(node).ok()?;
+        let shapes = (&g.tensor(a).shape, &g.tensor(b).shape, &g.tensor(out).shape);
+        let plan = broadcast_plan(shapes.0, shapes.1, shapes.2).ok()?;
+        if g.tensor(out).dtype != DType::I8 || plan.broadcast {
+            return None;
+        }
+        let q = add_sub_quant(
+            per_tensor(g, a, "input 1").ok()?,
+            per_tensor(g, b, "input 2").ok()?,
+            per_tensor(g, out, "output").ok()?,
+            false,
+        );
+        let range = self.activation.range_quantized(g.tensor(out)).ok()?;
+        let right = |s: i32| (-31..=-1).contains(&s);
+        let input = |(m, s): (i32, i32)| match (m, s) {
+            (0x4000_0000, 0) => Some((0i32, 0i8)),
+            (m, s) if m > 0 && right(s) => Some((m, s as i8)),
+            _ => None,
+        };
+        let (mo, so) = q.output;
+        (mo > 0 && right(so)).then_some(())?;
+        Some(FastAddSub {
+            offsets: (q.input1_offset, q.input2_offset),
+            inputs: (input(q.input1)?, input(q.input2)?),
+            output: (mo, so as i8),
+            k: 1 + 2 * q.output_offset,
+            range,
+        })
+    }
+}
+
 impl OpImpl for Binary {
+    /// The fast int8 kernels write over input 1 (ADD also over input 2, its operands swapped).
+    fn in_place_inputs(&self, g: &Graph, node: &Node) -> Vec<usize> {
+        match (self.kind, self.fast_s8(g, node)) {
+            (BinaryKind::Add, Some(_)) => vec![0, 1],
+            (_, Some(_)) => vec![0],
+            _ => Vec::new(),
+        }
+    }
+
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
         let err = |m: String| Error::op(node.index, node.name, m);
         let (a, b, out) = io(node).map_err(err)?;
@@ -284,32 +359,19 @@ impl OpImpl for Binary {
                         ..
                     } = q;
                     let ((m1, sh1), (m2, sh2), (mo, sho)) = (q.input1, q.input2, q.output);
-                    // int8 without broadcasting: every rescaling in `requantize_fast`'s domain
-                    // (the inputs are below 2^28 after the left shift by 20, their sum below
-                    // 2^29), the larger-scale input's exact one half as a plain shift.
-                    let right = |s: i32| (-31..=-1).contains(&s);
-                    let input = |(m, s): (i32, i32)| match (m, s) {
-                        (0x4000_0000, 0) => Some((0i32, 0i8)),
-                        (m, s) if m > 0 && right(s) => Some((m, s as i8)),
-                        _ => None,
-                    };
-                    if let (DType::I8, false, Some(i1), Some(i2), true, true) = (
-                        dt,
-                        plan.broadcast,
-                        input(q.input1),
-                        input(q.input2),
-                        mo > 0,
-                        right(sho),
-                    ) {
-                        let k = 1 + 2 * output_offset;
-                        let ((a1, b1), (a2, b2), so) = (i1, i2, sho as i8);
-                        let p = quote!(::kiln::__private::AddSubS8FastParams {
-                            input1_offset: #input1_offset, input2_offset: #input2_offset,
-                            input1: (#a1, #b1), input2: (#a2, #b2), output: (#mo, #so), k: #k,
-                            activation_min: #amin, activation_max: #amax,
-                        });
+                    if let Some(f) = self.fast_s8(g, node) {
                         let k = kernel(self.kind.name(), "s8_fast");
-                        return Ok(e.call(k, quote!(AddSubS8FastParams), p, &args));
+                        return Ok(match e.overwritten_input() {
+                            // `io` holds input 1 (ADD commutes: input 2 takes its place).
+                            Some(i) => {
+                                let k = kernel(self.kind.name(), "s8_fast_in_place");
+                                let p = f.tokens(i == 1);
+                                let other = if i == 1 { a } else { b };
+                                let args = [Arg::In(other), Arg::Out(out)];
+                                e.call(k, quote!(AddSubS8FastParams), p, &args)
+                            }
+                            None => e.call(k, quote!(AddSubS8FastParams), f.tokens(false), &args),
+                        });
                     }
                     let p = quote!(::kiln::__private::AddSubQuantParams {
                         shape: #shape, input1_offset: #input1_offset, input2_offset: #input2_offset,

@@ -35,6 +35,15 @@ pub trait OpImpl {
         false
     }
 
+    /// Inputs (by position, in order of preference) whose arena bytes the kernel can write
+    /// output 0 over as it reads them. The planner gives the output the bytes of the first of
+    /// them that dies with the operator and has the output's size ([`crate::plan`]), and
+    /// [`OpImpl::emit`] must then call an in-place kernel ([`Emitter::overwritten_input`] tells it
+    /// which input, if any, the output overwrites). None by default.
+    fn in_place_inputs(&self, _g: &Graph, _node: &Node) -> Vec<usize> {
+        Vec::new()
+    }
+
     /// Multiply-accumulate operations per inference.
     fn macs(&self, _g: &Graph, _node: &Node) -> u64 {
         0

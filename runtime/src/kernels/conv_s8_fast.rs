@@ -508,34 +508,68 @@ pub fn pointwise_quads_s8(
     let (x, table) = (bytes(input), bytemuck::cast_slice::<i32, u32>(table));
     let (lo, hi) = (p.activation_min, p.activation_max);
     for px in (0..n).step_by(4) {
-        let last = (n - px).min(4) - 1;
-        let row = |i: usize| {
-            let q = px + i.min(last);
-            x.get(q * d..(q + 1) * d)
-                .unwrap_or_default()
-                .as_chunks::<4>()
-                .0
-        };
-        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
-        for ((((s, a), b), c), e) in scratch.chunks_exact_mut(8).zip(r0).zip(r1).zip(r2).zip(r3) {
-            let (a, b, c, e) = (word(a), word(b), word(c), word(e));
-            *s.as_mut_array::<8>().unwrap_or(&mut [0; 8]) = [
-                sxtb16(a),
-                sxtb16_ror8(a),
-                sxtb16(b),
-                sxtb16_ror8(b),
-                sxtb16(c),
-                sxtb16_ror8(c),
-                sxtb16(e),
-                sxtb16_ror8(e),
-            ];
-        }
+        let last = widen_pixels(x, (px, n, d), scratch);
         let Some(out) = output.get_mut(px * od..) else {
             return;
         };
         let quads = quad_params(words, od, last, p.output_offset);
         quad_channels(&quads, scratch, table, (lo, hi), out);
     }
+}
+
+/// [`pointwise_quads_s8`] in place, `io` holding the input and receiving the output (which is no
+/// deeper than the input, so each group of four pixels is written over input it has read), with
+/// the stack buffer for scratch (input depth at most 8). Does nothing otherwise.
+pub fn pointwise_quads_s8_in_place(p: &PointwiseS8Params, table: &[i32], io: &mut [i8]) {
+    let mut scratch = [0u32; SMALL_SCRATCH_WORDS];
+    let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
+    let words = d / 4;
+    let Some(scratch) = scratch.get_mut(..8 * words) else {
+        return;
+    };
+    if words == 0 || d % 4 != 0 || od > d || io.len() < n * d {
+        return;
+    }
+    let table = bytemuck::cast_slice::<i32, u32>(table);
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    for px in (0..n).step_by(4) {
+        let last = widen_pixels(bytes(io), (px, n, d), scratch);
+        let Some(out) = io.get_mut(px * od..) else {
+            return;
+        };
+        let quads = quad_params(words, od, last, p.output_offset);
+        quad_channels(&quads, scratch, table, (lo, hi), out);
+    }
+}
+
+/// Widens pixels `px..px + 4` of `n` pixels of depth `d` (the last real one repeated past `n`)
+/// into `scratch` as [`pointwise_quads`] reads them; returns the index of the last real one in
+/// the group.
+#[inline(always)]
+fn widen_pixels(x: &[u8], (px, n, d): (usize, usize, usize), scratch: &mut [u32]) -> usize {
+    let last = (n - px).min(4) - 1;
+    let row = |i: usize| {
+        let q = px + i.min(last);
+        x.get(q * d..(q + 1) * d)
+            .unwrap_or_default()
+            .as_chunks::<4>()
+            .0
+    };
+    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+    for ((((s, a), b), c), e) in scratch.chunks_exact_mut(8).zip(r0).zip(r1).zip(r2).zip(r3) {
+        let (a, b, c, e) = (word(a), word(b), word(c), word(e));
+        *s.as_mut_array::<8>().unwrap_or(&mut [0; 8]) = [
+            sxtb16(a),
+            sxtb16_ror8(a),
+            sxtb16(b),
+            sxtb16_ror8(b),
+            sxtb16(c),
+            sxtb16_ror8(c),
+            sxtb16(e),
+            sxtb16_ror8(e),
+        ];
+    }
+    last
 }
 
 /// The [`PointwiseQuads`] of a group of four pixels whose last real one is `last` (the rest
@@ -1351,6 +1385,7 @@ pub(crate) mod tests {
     #[test]
     fn quad_pointwise_matches_fully_connected_reference() {
         let mut r = Lcg(29);
+        let mut in_place = 0;
         for i in 0..400 {
             let pixels = 1 + r.next(13);
             let d = 4 * (1 + r.next(16));
@@ -1400,7 +1435,19 @@ pub(crate) mod tests {
             let mut got = vec![0i8; pixels * od];
             pointwise_quads_s8(&p, &input, &table, &mut got, scratch);
             assert_eq!(got, want, "pixels {pixels} depth {d} channels {od}");
+            if d <= 8 && od <= d {
+                // In place: the output written over the input it has read.
+                let mut io = input.clone();
+                pointwise_quads_s8_in_place(&p, &table, &mut io);
+                assert_eq!(
+                    io[..pixels * od],
+                    want,
+                    "in place, pixels {pixels} depth {d}"
+                );
+                in_place += 1;
+            }
         }
+        assert!(in_place > 20, "{in_place}");
     }
 
     #[test]

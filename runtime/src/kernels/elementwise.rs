@@ -242,16 +242,28 @@ fn scale_input(x: i8, offset: i32, (m, s): (i32, i8)) -> i32 {
     }
 }
 
+/// One element of [`add_s8_fast`] / [`sub_s8_fast`].
+#[inline(always)]
+fn add_sub_one(p: &AddSubS8FastParams, a: i8, b: i8, combine: fn(i32, i32) -> i32) -> i8 {
+    let a = scale_input(a, p.input1_offset, p.input1);
+    let b = scale_input(b, p.input2_offset, p.input2);
+    let v = crate::quant::requantize_fast(combine(a, b), p.output.0, p.output.1, p.k);
+    v.max(p.activation_min).min(p.activation_max) as i8
+}
+
 macro_rules! add_sub_s8_fast {
-    ($(#[$doc:meta] $name:ident: $combine:ident;)*) => {$(
+    ($(#[$doc:meta] $name:ident, #[$doc_in_place:meta] $in_place:ident: $combine:ident;)*) => {$(
         #[$doc]
         pub fn $name(p: &AddSubS8FastParams, in1: &[i8], in2: &[i8], out: &mut [i8]) {
-            let (m, s) = p.output;
             for ((a, b), o) in in1.iter().zip(in2).zip(out.iter_mut()) {
-                let a = scale_input(*a, p.input1_offset, p.input1);
-                let b = scale_input(*b, p.input2_offset, p.input2);
-                let v = crate::quant::requantize_fast(a.$combine(b), m, s, p.k);
-                *o = v.max(p.activation_min).min(p.activation_max) as i8;
+                *o = add_sub_one(p, *a, *b, i32::$combine);
+            }
+        }
+
+        #[$doc_in_place]
+        pub fn $in_place(p: &AddSubS8FastParams, in2: &[i8], io: &mut [i8]) {
+            for (a, b) in io.iter_mut().zip(in2) {
+                *a = add_sub_one(p, *a, *b, i32::$combine);
             }
         }
     )*};
@@ -259,9 +271,13 @@ macro_rules! add_sub_s8_fast {
 
 add_sub_s8_fast! {
     /// int8 ADD without broadcasting in the fast requantization domain, bit-exact with TFLM.
-    add_s8_fast: wrapping_add;
+    add_s8_fast,
+    /// [`add_s8_fast`] in place: `io` holds input 1 and receives the output.
+    add_s8_fast_in_place: wrapping_add;
     /// int8 SUB without broadcasting in the fast requantization domain, bit-exact with TFLM.
-    sub_s8_fast: wrapping_sub;
+    sub_s8_fast,
+    /// [`sub_s8_fast`] in place: `io` holds input 1 and receives the output.
+    sub_s8_fast_in_place: wrapping_sub;
 }
 
 /// Parameters of quantized MUL ([`mul_s8`], [`mul_s16`]).
@@ -369,9 +385,15 @@ mod tests {
             add_s8(&general, &a, &b, &mut want);
             add_s8_fast(&fast, &a, &b, &mut got);
             assert_eq!(got, want, "add case {case}");
+            let mut io = a.clone();
+            add_s8_fast_in_place(&fast, &b, &mut io);
+            assert_eq!(io, want, "add in place, case {case}");
             sub_s8(&general, &a, &b, &mut want);
             sub_s8_fast(&fast, &a, &b, &mut got);
             assert_eq!(got, want, "sub case {case}");
+            let mut io = a.clone();
+            sub_s8_fast_in_place(&fast, &b, &mut io);
+            assert_eq!(io, want, "sub in place, case {case}");
         }
     }
 
