@@ -519,7 +519,9 @@ pub fn pointwise_quads_s8(
 
 /// [`pointwise_quads_s8`] in place, `io` holding the input and receiving the output (which is no
 /// deeper than the input, so each group of four pixels is written over input it has read), with
-/// the stack buffer for scratch (input depth at most 8). Does nothing otherwise.
+/// the stack buffer for scratch (input depth at most 8). Does nothing otherwise. Out of line, so
+/// that its stack buffer is not part of the inference function's frame.
+#[inline(never)]
 pub fn pointwise_quads_s8_in_place(p: &PointwiseS8Params, table: &[i32], io: &mut [i8]) {
     let mut scratch = [0u32; SMALL_SCRATCH_WORDS];
     let (d, od, n) = (p.input_depth, p.output_depth, p.pixels);
