@@ -532,7 +532,9 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         quads(
             table.as_ptr(),
             scratch.as_ptr(),
-            (o1, o2, o3),
+            o1,
+            o2,
+            o3,
             q,
             q.wrapping_add(p.channels),
             p.words.div_ceil(4),
@@ -559,7 +561,9 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
 unsafe fn quads(
     table: *const u32,
     scratch: *const u32,
-    (o1, o2, o3): (usize, usize, usize),
+    o1: usize,
+    o2: usize,
+    o3: usize,
     out: *mut i8,
     end: *const i8,
     passes: usize,
@@ -640,38 +644,60 @@ unsafe fn quads(
     }
 }
 
-/// The state of [`widen_quad`]'s row loop, read and updated by fixed offsets.
-#[repr(C)]
-struct WidenRows {
-    skip: usize,
-    rows: usize,
-    words: usize,
-}
-
 /// Widens four windows into `dst` as [`super::WidenQuad`] describes: per step four unaligned
 /// word loads, eight `sxtab16` and one `stm` of eight words (fifteen instructions per sixteen
 /// bytes). Does nothing if a slice is too short.
-#[inline(never)]
+///
+/// The check is inlined into the caller and the asm takes plain words, as for
+/// [`pointwise_quads`].
+#[inline(always)]
 pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
     if !q.fits(src.len(), dst.len()) {
         return;
     }
-    let mut rows = WidenRows {
-        skip: q.step.wrapping_sub(4 * q.words),
-        rows: q.rows,
-        words: q.words,
-    };
-    // SAFETY: `fits` checked every read (unaligned word loads, which Armv7E-M and Armv8-M
-    // Mainline allow) and write against the slices; the asm reads and updates `rows` through its
-    // pointer (a live exclusive borrow, kept at `[sp]`), saves and restores `r6` and `r7`,
-    // leaves `sp` as it was and declares every other register it clobbers. Registers are fixed
-    // so that the `stm` list ascends.
+    // SAFETY: `fits` checked every read and write against the slices.
+    unsafe {
+        widen(
+            src.as_ptr(),
+            dst.as_mut_ptr(),
+            q.dx,
+            q.offset,
+            q.step.wrapping_sub(4 * q.words),
+            q.rows,
+            q.words,
+        );
+    }
+}
+
+/// The asm of [`widen_quad`]: `rows` rows of `words` steps from `src` (the four windows `dx`
+/// bytes apart, a row's end `skip` bytes before the next row's start) into `dst`.
+///
+/// The row loop's state lives in three words the asm pushes: `[sp]` `skip`, `rows`, `words`.
+///
+/// # Safety
+///
+/// `src` and `dst` must hold what [`super::WidenQuad::fits`] checks (unaligned word loads,
+/// which Armv7E-M and Armv8-M Mainline allow).
+#[inline(never)]
+unsafe fn widen(
+    src: *const u8,
+    dst: *mut u32,
+    dx: usize,
+    offset: u32,
+    skip: usize,
+    rows: usize,
+    words: usize,
+) {
+    // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
+    // pushes below `sp` and pops before the end, saves and restores `r6` and `r7`, leaves `sp`
+    // as it was and declares every other register it clobbers. Registers are fixed so that the
+    // `push` and `stm` lists ascend.
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "push {{r12}}",
+            "push.w {{r4, r5, r8}}",
             "2:",
-            "ldr lr, [r12, #8]",
+            "ldr lr, [sp, #8]",
             "add r12, r0, r1, lsl #1",
             "3:",
             "ldr r7, [r0, r1]",
@@ -689,25 +715,24 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
             "stm r2!, {{r4, r5, r6, r7, r8, r9, r10, r11}}",
             "subs lr, lr, #1",
             "bne 3b",
-            "ldr r12, [sp]",
-            "ldrd r4, r5, [r12]",
+            "ldrd r4, r5, [sp]",
             "add r0, r0, r4",
             "subs r5, r5, #1",
-            "str r5, [r12, #4]",
+            "str r5, [sp, #4]",
             "bne 2b",
-            "add sp, sp, #4",
+            "add sp, sp, #12",
             "pop {{r6, r7}}",
-            inout("r0") src.as_ptr() => _,
-            inout("r1") q.dx => _,
-            inout("r2") dst.as_mut_ptr() => _,
-            inout("r3") q.offset => _,
-            inout("r12") core::ptr::from_mut(&mut rows) => _,
-            out("r4") _,
-            out("r5") _,
-            out("r8") _,
+            inout("r0") src => _,
+            inout("r1") dx => _,
+            inout("r2") dst => _,
+            inout("r3") offset => _,
+            inout("r4") skip => _,
+            inout("r5") rows => _,
+            inout("r8") words => _,
             out("r9") _,
             out("r10") _,
             out("r11") _,
+            out("r12") _,
             out("lr") _,
         );
     }
