@@ -510,23 +510,6 @@ macro_rules! requant_quad {
     };
 }
 
-/// The state of [`pointwise_quads`]'s loop over channels, read and updated by fixed offsets
-/// (`ldm` of the first five words). `entry` is set by the asm: the address (Thumb bit set) of the
-/// step of the four-step loop body where a channel's sums start, `skip` steps in.
-#[repr(C)]
-struct QuadRow {
-    out1: usize,
-    out2: usize,
-    out3: usize,
-    out: *mut i8,
-    end: *const i8,
-    scratch: *const u32,
-    passes: usize,
-    k: i32,
-    entry: usize,
-    skip: usize,
-}
-
 /// Every output channel of four pixels of a 1×1 convolution (see [`super::PointwiseQuads`]): per
 /// channel, the four sums start at the bias (`table` word `>> 8`), run over the widened pixels
 /// (thirteen instructions per sixteen products, four steps per pass, a count that is not a
@@ -534,48 +517,72 @@ struct QuadRow {
 /// `requantize_fast` (`smmlar` by twice the multiplier, `add …, asr #31`, `asr` by `e − 1`, `add
 /// k`, `ssat #8, asr #1`: saturated to int8; a narrower activation range is the caller's) and
 /// stored. Does nothing if a slice is too short or there is nothing to do.
-#[inline(never)]
+///
+/// The check is inlined into the caller and the asm takes plain words, so that the caller keeps
+/// no parameter struct on its stack (and a layer's constant words are no arguments at all).
+#[inline(always)]
 pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32], out: &mut [i8]) {
     if !p.fits(scratch.len(), table.len(), out.len()) {
         return;
     }
-    let mut state = QuadRow {
-        out1: p.out[0],
-        out2: p.out[1],
-        out3: p.out[2],
-        out: out.as_mut_ptr(),
-        end: out.as_ptr().wrapping_add(p.channels),
-        scratch: scratch.as_ptr(),
-        passes: p.words.div_ceil(4),
-        k: p.k,
-        entry: 0,
-        skip: (4 - p.words % 4) % 4,
-    };
-    // SAFETY: `fits` checked every read and write against the slices; the asm reads and
-    // updates `state` through its pointer (a live exclusive borrow, kept at `[sp]`), saves and
-    // restores `r6` and `r7` (which inline asm may not name), leaves `sp` as it was and declares
-    // every other register it clobbers. Registers are fixed so that the `ldm` lists ascend.
+    let [o1, o2, o3] = p.out;
+    let q = out.as_mut_ptr();
+    // SAFETY: `fits` checked every read and write against the slices.
+    unsafe {
+        quads(
+            table.as_ptr(),
+            scratch.as_ptr(),
+            o1,
+            o2,
+            o3,
+            q,
+            q.wrapping_add(p.channels),
+            p.words.div_ceil(4),
+            p.k,
+            (4 - p.words % 4) % 4,
+        );
+    }
+}
+
+/// The asm of [`pointwise_quads`]: the outputs of pixels 1 to 3 at `o1`, `o2`, `o3` bytes after
+/// pixel 0's, one channel per step from `out` to `end`, `passes` passes of four steps over the
+/// scratch, the first entered `skip` steps in.
+///
+/// The loop's state lives in nine words the asm pushes (no frame of the function's own):
+/// `[sp]` `o1`, `o2`, `o3`, the output pointer, `end`, the scratch pointer, `passes`, `k` and
+/// the entry of the loop body (the address, Thumb bit set, of the step where a channel's sums
+/// start).
+///
+/// # Safety
+///
+/// `table`, `scratch` and the outputs must hold what [`super::PointwiseQuads::fits`] checks.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn quads(
+    table: *const u32,
+    scratch: *const u32,
+    o1: usize,
+    o2: usize,
+    o3: usize,
+    out: *mut i8,
+    end: *const i8,
+    passes: usize,
+    k: i32,
+    skip: usize,
+) {
+    // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
+    // pushes below `sp` and pops before the end, saves and restores `r6` and `r7` (which inline
+    // asm may not name), leaves `sp` as it was and declares every other register it clobbers.
+    // Registers are fixed so that the `push` and `ldm` lists ascend.
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "push {{r1}}",
-            // The entry of the loop body: `skip` steps into the first pass.
-            "adr.w r2, 3f",
-            "adr.w r3, 4f",
-            "adr.w r4, 5f",
-            "adr.w r5, 6f",
-            "ldr r6, [r1, #36]",
-            "cmp r6, #1",
-            "it eq",
-            "moveq r2, r3",
-            "cmp r6, #2",
-            "it eq",
-            "moveq r2, r4",
-            "cmp r6, #3",
-            "it eq",
-            "moveq r2, r5",
-            "orr r2, r2, #1",
-            "str r2, [r1, #32]",
+            // The entry of the loop body: `skip` steps of 52 bytes into the first pass.
+            "adr.w r11, 3f",
+            "mov lr, #52",
+            "mla r11, r12, lr, r11",
+            "orr r11, r11, #1",
+            "push.w {{r1, r2, r3, r4, r5, r8, r9, r10, r11}}",
             // A channel: the four sums start at the bias.
             "2:",
             "ldr lr, [r0], #4",
@@ -583,12 +590,11 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "mov r9, r8",
             "mov r10, r8",
             "mov r11, r8",
-            "ldr r2, [sp]",
-            "ldrd r1, r12, [r2, #20]",
-            "ldr pc, [r2, #32]",
+            "ldrd r1, r12, [sp, #20]",
+            "ldr pc, [sp, #32]",
             // Four steps per pass, each of 52 bytes (wide encodings), the first word-aligned
             // (the padding is never executed: the branch above and the loop jump over it), so
-            // that `adr` reaches every step exactly.
+            // that `adr` and the entry computed from it reach every step exactly.
             ".p2align 2",
             "3:",
             dot_1x4_step!(),
@@ -601,76 +607,97 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             "subs r12, r12, #1",
             "bne 3b",
             "ldr r7, [r0], #4",
-            "ldr r1, [sp]",
-            "ldr r6, [r1, #28]",
+            "ldr r6, [sp, #28]",
             requant_quad!("r8"),
             requant_quad!("r9"),
             requant_quad!("r10"),
             requant_quad!("r11"),
             // Store, then on to the next channel until the output pointer reaches the end.
-            "ldm r1, {{r2, r3, r4, r5, r12}}",
+            "ldm sp, {{r2, r3, r4, r5, r12}}",
             "strb r8, [r5]",
             "strb r9, [r5, r2]",
             "strb r10, [r5, r3]",
             "strb r11, [r5, r4]",
             "adds r5, r5, #1",
-            "str r5, [r1, #12]",
+            "str r5, [sp, #12]",
             "cmp r5, r12",
             "bne 2b",
-            "add sp, sp, #4",
+            "add sp, sp, #36",
             "pop {{r6, r7}}",
-            // `adr` is exact only for word-aligned labels: every step must stay 52 bytes.
+            // The entries are 52 bytes apart: every step must stay 52 bytes.
             ".ifne (4b - 3b) - 52 + (5b - 4b) - 52 + (6b - 5b) - 52",
             ".error \"pointwise_quads: a loop step is not 52 bytes\"",
             ".endif",
-            inout("r0") table.as_ptr() => _,
-            inout("r1") core::ptr::from_mut(&mut state) => _,
-            out("r2") _,
-            out("r3") _,
-            out("r4") _,
-            out("r5") _,
-            out("r8") _,
-            out("r9") _,
-            out("r10") _,
+            inout("r0") table => _,
+            inout("r1") o1 => _,
+            inout("r2") o2 => _,
+            inout("r3") o3 => _,
+            inout("r4") out => _,
+            inout("r5") end => _,
+            inout("r8") scratch => _,
+            inout("r9") passes => _,
+            inout("r10") k => _,
             out("r11") _,
-            out("r12") _,
+            inout("r12") skip => _,
             out("lr") _,
         );
     }
 }
 
-/// The state of [`widen_quad`]'s row loop, read and updated by fixed offsets.
-#[repr(C)]
-struct WidenRows {
-    skip: usize,
-    rows: usize,
-    words: usize,
-}
-
 /// Widens four windows into `dst` as [`super::WidenQuad`] describes: per step four unaligned
 /// word loads, eight `sxtab16` and one `stm` of eight words (fifteen instructions per sixteen
 /// bytes). Does nothing if a slice is too short.
-#[inline(never)]
+///
+/// The check is inlined into the caller and the asm takes plain words, as for
+/// [`pointwise_quads`].
+#[inline(always)]
 pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
     if !q.fits(src.len(), dst.len()) {
         return;
     }
-    let mut rows = WidenRows {
-        skip: q.step.wrapping_sub(4 * q.words),
-        rows: q.rows,
-        words: q.words,
-    };
-    // SAFETY: `fits` checked every read (unaligned word loads, which Armv7E-M and Armv8-M
-    // Mainline allow) and write against the slices; the asm reads and updates `rows` through its
-    // pointer (a live exclusive borrow, kept at `[sp]`), saves and restores `r6` and `r7`,
-    // leaves `sp` as it was and declares every other register it clobbers. Registers are fixed
-    // so that the `stm` list ascends.
+    // SAFETY: `fits` checked every read and write against the slices.
+    unsafe {
+        widen(
+            src.as_ptr(),
+            dst.as_mut_ptr(),
+            q.dx,
+            q.offset,
+            q.step.wrapping_sub(4 * q.words),
+            q.rows,
+            q.words,
+        );
+    }
+}
+
+/// The asm of [`widen_quad`]: `rows` rows of `words` steps from `src` (the four windows `dx`
+/// bytes apart, a row's end `skip` bytes before the next row's start) into `dst`.
+///
+/// The row loop's state lives in three words the asm pushes: `[sp]` `skip`, `rows`, `words`.
+///
+/// # Safety
+///
+/// `src` and `dst` must hold what [`super::WidenQuad::fits`] checks (unaligned word loads,
+/// which Armv7E-M and Armv8-M Mainline allow).
+#[inline(never)]
+unsafe fn widen(
+    src: *const u8,
+    dst: *mut u32,
+    dx: usize,
+    offset: u32,
+    skip: usize,
+    rows: usize,
+    words: usize,
+) {
+    // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
+    // pushes below `sp` and pops before the end, saves and restores `r6` and `r7`, leaves `sp`
+    // as it was and declares every other register it clobbers. Registers are fixed so that the
+    // `push` and `stm` lists ascend.
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "push {{r12}}",
+            "push.w {{r4, r5, r8}}",
             "2:",
-            "ldr lr, [r12, #8]",
+            "ldr lr, [sp, #8]",
             "add r12, r0, r1, lsl #1",
             "3:",
             "ldr r7, [r0, r1]",
@@ -688,25 +715,24 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
             "stm r2!, {{r4, r5, r6, r7, r8, r9, r10, r11}}",
             "subs lr, lr, #1",
             "bne 3b",
-            "ldr r12, [sp]",
-            "ldrd r4, r5, [r12]",
+            "ldrd r4, r5, [sp]",
             "add r0, r0, r4",
             "subs r5, r5, #1",
-            "str r5, [r12, #4]",
+            "str r5, [sp, #4]",
             "bne 2b",
-            "add sp, sp, #4",
+            "add sp, sp, #12",
             "pop {{r6, r7}}",
-            inout("r0") src.as_ptr() => _,
-            inout("r1") q.dx => _,
-            inout("r2") dst.as_mut_ptr() => _,
-            inout("r3") q.offset => _,
-            inout("r12") core::ptr::from_mut(&mut rows) => _,
-            out("r4") _,
-            out("r5") _,
-            out("r8") _,
+            inout("r0") src => _,
+            inout("r1") dx => _,
+            inout("r2") dst => _,
+            inout("r3") offset => _,
+            inout("r4") skip => _,
+            inout("r5") rows => _,
+            inout("r8") words => _,
             out("r9") _,
             out("r10") _,
             out("r11") _,
+            out("r12") _,
             out("lr") _,
         );
     }

@@ -853,6 +853,16 @@ impl<'a> Windows<'a> {
         }
     }
 
+    /// [`Self::gather`] out of line, for layers whose rows are whole words: most of their
+    /// groups widen straight from the input and only those at the edges gather, so a call per
+    /// window costs little, and the gather's registers no longer add to the frame of the walk
+    /// (which holds the deepest call). Layers that gather every group keep it inlined and
+    /// specialised.
+    #[inline(never)]
+    fn gather_edge(&self, img: &[u8], base: usize, origin: (isize, isize), buf: &mut [u8]) {
+        self.gather(img, base, origin, buf);
+    }
+
     /// Output pixels `px..px + 4` (fewer at the end: the last repeats): widen the four windows
     /// ([`widen_quad`]: straight from the input when they lie in one output row, inside the
     /// input's width, with rows of whole words, the filter rows above and below the input zero;
@@ -920,7 +930,12 @@ impl<'a> Windows<'a> {
             );
         } else {
             for (slot, w) in raw.chunks_exact_mut(kp.max(1)).enumerate() {
-                self.gather(img, base, self.origin(px + slot.min(last)), w);
+                let origin = self.origin(px + slot.min(last));
+                if self.row.is_multiple_of(4) {
+                    self.gather_edge(img, base, origin, w);
+                } else {
+                    self.gather(img, base, origin, w);
+                }
             }
             let q = WidenQuad {
                 rows: 1,

@@ -6,14 +6,24 @@
 //! integer bits ([`mul`]); [`rescale`] moves a value to another format with rounding and
 //! saturation.
 
-use crate::quant::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+use crate::quant::rounding_divide_by_pot;
 
 /// gemmlowp's saturating rounding doubling high multiply, out of line: the fixed-point
 /// functions here call it dozens of times per element of small rows (softmax, tanh, logistic),
 /// where one copy of its code is worth more flash than the call costs in time.
+///
+/// Written as `(a·b + 2^30) >> 31` (flooring): gemmlowp's nudge of `1 − 2^30` for negative
+/// products followed by division truncating towards zero rounds the same way, so the only case
+/// left is `i32::MIN · i32::MIN`, whose `2^31` saturates (a multiply-long, an add with carry and
+/// a funnel shift, no branch on the sign).
 #[inline(never)]
 fn mul(a: i32, b: i32) -> i32 {
-    saturating_rounding_doubling_high_mul(a, b)
+    let v = (i64::from(a) * i64::from(b) + (1 << 30)) >> 31;
+    if v > i64::from(i32::MAX) {
+        i32::MAX
+    } else {
+        v as i32
+    }
 }
 
 /// `Qa × Qb → Q(a+b)`: gemmlowp's fixed-point product (a rounding doubling high multiply).
@@ -54,6 +64,13 @@ pub fn rounding_half_sum(a: i32, b: i32) -> i32 {
     let sum = i64::from(a) + i64::from(b);
     let sign = if sum >= 0 { 1 } else { -1 };
     ((sum + sign) / 2) as i32
+}
+
+/// [`rounding_half_sum`]`(a, Q0_ONE)` in 32 bits: `a + 2^31` is positive and even-halved for
+/// every `a` but `i32::MIN`, whose sum with `Q0_ONE` is −1 and halves to −1.
+#[inline(always)]
+fn half_sum_with_one(a: i32) -> i32 {
+    (a >> 1) + (1 << 30) - i32::from(a == i32::MIN)
 }
 
 /// One in format `Q0` (the largest raw value, as 1.0 is not representable).
@@ -137,15 +154,21 @@ fn one_minus_x_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
 fn newton_reciprocal_q2(a: i32) -> i32 {
     const FORTY_EIGHT_OVER_17: i32 = 1_515_870_810;
     const NEG_THIRTY_TWO_OVER_17: i32 = -1_010_580_540;
-    const Q2_ONE: i32 = 1 << 29;
-    let half_denominator = rounding_half_sum(a, Q0_ONE);
+    let half_denominator = half_sum_with_one(a);
     let mut x = FORTY_EIGHT_OVER_17.wrapping_add(mul(half_denominator, NEG_THIRTY_TWO_OVER_17));
     for _ in 0..3 {
-        let half_denominator_times_x = mul(half_denominator, x);
-        let one_minus = Q2_ONE.wrapping_sub(half_denominator_times_x);
-        x = x.wrapping_add(rescale(mul(x, one_minus), 4, 2));
+        x = newton_step(x, half_denominator);
     }
     x
+}
+
+/// One Newton-Raphson step of [`newton_reciprocal_q2`], out of line: the loop is unrolled
+/// either way, and three calls are smaller than three copies of the step.
+#[inline(never)]
+fn newton_step(x: i32, half_denominator: i32) -> i32 {
+    const Q2_ONE: i32 = 1 << 29;
+    let one_minus = Q2_ONE.wrapping_sub(mul(half_denominator, x));
+    x.wrapping_add(rescale(mul(x, one_minus), 4, 2))
 }
 
 /// `tanh(a)` for `a` in `Q(integer_bits)`, result in `Q0`. gemmlowp's `tanh`.
@@ -236,6 +259,63 @@ mod tests {
         }
         assert_eq!(tanh(0, 4), 0);
         assert_eq!(logistic(0, 4), 1 << 30);
+    }
+
+    #[test]
+    fn mul_is_gemmlowps_doubling_high_multiply() {
+        use crate::quant::saturating_rounding_doubling_high_mul as reference;
+        let edges = [
+            i32::MIN,
+            i32::MIN + 1,
+            -(1 << 30),
+            -3,
+            -1,
+            0,
+            1,
+            2,
+            1 << 30,
+            i32::MAX,
+        ];
+        for a in edges {
+            for b in edges {
+                assert_eq!(mul(a, b), reference(a, b), "{a} · {b}");
+            }
+        }
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let (a, b) = (s as i32, (s >> 32) as i32 >> (s % 24));
+            assert_eq!(mul(a, b), reference(a, b), "{a} · {b}");
+        }
+    }
+
+    #[test]
+    fn half_sum_with_one_is_rounding_half_sum() {
+        let edges = [
+            i32::MIN,
+            i32::MIN + 1,
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            3,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        let mut s = 0x853c_49e6_748f_ea9bu64;
+        let random = (0..100_000).map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s as i32
+        });
+        for a in edges.into_iter().chain(random) {
+            assert_eq!(half_sum_with_one(a), rounding_half_sum(a, Q0_ONE), "{a}");
+        }
     }
 
     #[test]

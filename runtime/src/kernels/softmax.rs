@@ -6,10 +6,8 @@
 //! −128) or int16 (scale 1/65536, zero point −32768); int16 input uses two 513-entry lookup
 //! tables (`exp` on [−10, 0] and `1/(1+x)` on [0, 1]) built by the compiler.
 
-use super::fixedpoint::{exp_on_negative_values, reciprocal, rescale};
-use crate::quant::{
-    multiply_by_quantized_multiplier, rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
-};
+use super::fixedpoint::{exp_on_negative_values, fx_mul, reciprocal};
+use crate::quant::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 
 /// Parameters of [`softmax_f32`].
 #[derive(Clone, Copy, Debug)]
@@ -58,20 +56,20 @@ pub struct SoftmaxS8Params {
     pub diff_min: i32,
 }
 
-/// The exponent of each element of a row, in Q0, or `None` where the difference from the row
-/// maximum is below `diff_min`.
+/// `exp` of an element's difference from its row maximum (`diff ≤ 0`), in Q0, or 0 below
+/// `diff_min`: such an element adds nothing to the sum and its output is the minimum, exactly
+/// what a zero exponent gives in both places (TFLM skips it instead).
 #[inline(never)]
-fn exp_of_diff(p: &SoftmaxS8Params, x: i8, max: i8) -> Option<i32> {
+fn exp_of_diff(p: &SoftmaxS8Params, diff: i32) -> i32 {
     const SCALED_DIFF_INTEGER_BITS: i32 = 5;
-    let diff = i32::from(x) - i32::from(max);
     if diff < p.diff_min {
-        return None;
+        return 0;
     }
-    let rescaled = saturating_rounding_doubling_high_mul(
-        diff.wrapping_mul(1i32.wrapping_shl(p.input_left_shift as u32)),
+    let rescaled = fx_mul(
+        diff.wrapping_shl(p.input_left_shift as u32),
         p.input_multiplier,
     );
-    Some(exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS))
+    exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
 }
 
 /// Conversion of a clamped softmax result to the output element type.
@@ -96,9 +94,13 @@ impl SoftmaxOut for i16 {
     }
 }
 
+/// TFLM's int8 softmax: the sum of the exponents in Q12.19 (each rescaled from Q0), its
+/// reciprocal, then each exponent times the reciprocal, shifted to the output's bits.
 fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mut [O]) {
     const ACCUMULATION_INTEGER_BITS: i32 = 12;
-    let depth = p.depth.max(1);
+    // Opaque, so that the loops over a row stay loops where the layer's parameters are constant
+    // (a row is a few classes: not worth unrolling).
+    let depth = core::hint::black_box(p.depth).max(1);
     let out_min = -(1i32 << (O::BITS - 1));
     let out_max = (1i32 << (O::BITS - 1)) - 1;
     for (in_row, out_row) in input
@@ -106,27 +108,25 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
         .zip(output.chunks_exact_mut(depth))
         .take(p.rows)
     {
-        let max = in_row.iter().copied().fold(i8::MIN, i8::max);
+        let mut max = i8::MIN;
+        for x in in_row {
+            max = max.max(*x);
+            // An empty barrier: LLVM does not unroll a loop with one on Armv7-M.
+            core::hint::black_box(());
+        }
+        let max = i32::from(max);
         let mut sum: i32 = 0;
         for x in in_row {
-            if let Some(e) = exp_of_diff(p, *x, max) {
-                sum = sum.wrapping_add(rescale(e, 0, ACCUMULATION_INTEGER_BITS));
-            }
+            let e = exp_of_diff(p, i32::from(*x) - max);
+            // Rescale from Q0 to Q12: a rounding right shift by 12.
+            sum = sum.wrapping_add(rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS as u32));
         }
         let (scale, num_bits_over_unit) = reciprocal(sum, ACCUMULATION_INTEGER_BITS);
         let exponent = (num_bits_over_unit + 31 - O::BITS as i32).clamp(0, 31) as u32;
         for (x, y) in in_row.iter().zip(out_row.iter_mut()) {
-            let v = match exp_of_diff(p, *x, max) {
-                Some(e) => {
-                    let unsat = rounding_divide_by_pot(
-                        saturating_rounding_doubling_high_mul(scale, e),
-                        exponent,
-                    );
-                    unsat.wrapping_add(out_min).max(out_min).min(out_max)
-                }
-                None => out_min,
-            };
-            *y = O::from_i32(v);
+            let e = exp_of_diff(p, i32::from(*x) - max);
+            let unsat = rounding_divide_by_pot(fx_mul(scale, e), exponent);
+            *y = O::from_i32(unsat.wrapping_add(out_min).max(out_min).min(out_max));
         }
     }
 }
@@ -134,9 +134,7 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
 /// int8 → int8 softmax (output scale 1/256, zero point −128), bit-exact with TFLM.
 #[inline(never)]
 pub fn softmax_s8(p: &SoftmaxS8Params, input: &[i8], output: &mut [i8]) {
-    // Opaque, so that one generic copy serves every row length (a row is a few classes: the
-    // loops are not worth unrolling for it).
-    softmax_s8_impl(core::hint::black_box(p), input, output);
+    softmax_s8_impl(p, input, output);
 }
 
 /// int8 → int16 softmax (output scale 1/65536, zero point −32768), bit-exact with TFLM.
@@ -230,6 +228,70 @@ mod tests {
             input_multiplier: multiplier,
             input_left_shift: exp,
             diff_min: -(radius.floor() as i32),
+        }
+    }
+
+    /// TFLM's int8 softmax as written there (`None` below `diff_min`, gemmlowp's helpers): the
+    /// reference the kernel is checked against.
+    fn reference_s8<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mut [O]) {
+        use super::super::fixedpoint::rescale;
+        use crate::quant::saturating_rounding_doubling_high_mul as srdhm;
+        let exp = |x: i8, max: i8| {
+            let diff = i32::from(x) - i32::from(max);
+            (diff >= p.diff_min).then(|| {
+                let shifted = diff.wrapping_mul(1i32.wrapping_shl(p.input_left_shift as u32));
+                exp_on_negative_values(srdhm(shifted, p.input_multiplier), 5)
+            })
+        };
+        let (out_min, out_max) = (-(1i32 << (O::BITS - 1)), (1i32 << (O::BITS - 1)) - 1);
+        for (in_row, out_row) in input
+            .chunks_exact(p.depth)
+            .zip(output.chunks_exact_mut(p.depth))
+            .take(p.rows)
+        {
+            let max = in_row.iter().copied().fold(i8::MIN, i8::max);
+            let sum = in_row
+                .iter()
+                .filter_map(|x| exp(*x, max))
+                .fold(0i32, |s, e| s.wrapping_add(rescale(e, 0, 12)));
+            let (scale, bits) = reciprocal(sum, 12);
+            let exponent = (bits + 31 - O::BITS as i32).clamp(0, 31) as u32;
+            for (x, y) in in_row.iter().zip(out_row.iter_mut()) {
+                let v = exp(*x, max).map_or(out_min, |e| {
+                    let unsat = rounding_divide_by_pot(srdhm(scale, e), exponent);
+                    unsat.wrapping_add(out_min).max(out_min).min(out_max)
+                });
+                *y = O::from_i32(v);
+            }
+        }
+    }
+
+    #[test]
+    fn int8_matches_reference() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s % n
+        };
+        for case in 0..3000 {
+            let (depth, rows) = (1 + next(12) as usize, 1 + next(3) as usize);
+            let scale = [0.004, 0.03, 0.0625, 0.1, 0.25, 1.0, 4.0][case % 7]
+                * (1.0 + next(100) as f64 / 100.0);
+            let p = s8_params(depth, rows, scale);
+            let spread = 1 + next(256);
+            let input: Vec<i8> = (0..depth * rows)
+                .map(|_| (127 - next(spread) as i32) as i8)
+                .collect();
+            let (mut got, mut want) = (vec![0i8; depth * rows], vec![0i8; depth * rows]);
+            softmax_s8(&p, &input, &mut got);
+            reference_s8(&p, &input, &mut want);
+            assert_eq!(got, want, "{p:?} {input:?}");
+            let (mut got, mut want) = (vec![0i16; depth * rows], vec![0i16; depth * rows]);
+            softmax_s8_s16(&p, &input, &mut got);
+            reference_s8(&p, &input, &mut want);
+            assert_eq!(got, want, "{p:?} {input:?}");
         }
     }
 
