@@ -215,13 +215,18 @@ impl FullyConnected {
 
 impl FullyConnected {
     /// The constant of `fully_connected_f32_regs` (each unit's weights, then its bias, as
-    /// little-endian f32 bytes) when the layer suits it: input depth 1 (output units a multiple
-    /// of 4) or 16, ReLU or no activation, constant weights and bias (or none), and the kernel's
-    /// precondition: every weight and bias finite, no bias `-0.0`.
+    /// little-endian f32 bytes) when the layer suits it: input depth 1 or 16, ReLU or no
+    /// activation, output units a multiple of 4 unless depth 16 without activation, constant
+    /// weights and bias (or none), and the kernel's precondition: every weight and bias finite,
+    /// no bias `-0.0`.
     fn regs_params(&self, g: &Graph, node: &Node, d: &Dims) -> Option<Vec<u8>> {
-        let shape = d.depth == 16 || d.depth == 1 && d.units.is_multiple_of(4);
-        let act = matches!(self.activation, Activation::None | Activation::Relu);
-        if !(shape && act) {
+        let relu = match self.activation {
+            Activation::None => false,
+            Activation::Relu => true,
+            _ => return None,
+        };
+        let units_ok = d.units.is_multiple_of(4) || d.depth == 16 && !relu;
+        if !((d.depth == 16 || d.depth == 1) && units_ok) {
             return None;
         }
         let weights = g.tensor(node.input(1)?).data.as_deref()?;

@@ -204,26 +204,28 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
 /// A small float fully connected row with its inputs in registers: input depth 1 or 16, `wb`
 /// holding each output unit's weights followed by its bias (`[unit][depth + 1]`), ReLU or no
 /// activation. Returns `false`, without touching `out`, when the shape is not one of those or a
-/// slice is too short.
+/// slice is too short: depth 1 and every ReLU layer need a multiple of 4 output units.
 ///
 /// Results equal the reference kernel's (`0.0 + x[0]·w[0] + … + x[d-1]·w[d-1]`, then `+ bias`,
 /// then `clamp` to `[0 or -f32::MAX, f32::MAX]`) for every input, provided every weight and
-/// bias is finite and no bias is `-0.0` (the compiler checks this). The fast path:
-/// - starts each sum with the first product instead of `0.0 +` it, which only changes the sign
-///   of a zero sum; adding a bias other than `-0.0` then gives the same value;
-/// - when every sum `y` is finite (so not `-0.0` either, by the bias), the clamp to `±f32::MAX`
-///   changes nothing and ReLU is clearing the bits of a negative `y` (`bic y, y, y asr #31`).
+/// bias is finite and no bias is `-0.0` (the compiler checks this):
+/// - each sum starts with the first product instead of `0.0 +` it, which only changes the sign
+///   of a zero sum; adding a bias other than `-0.0` then gives the same value `y`, which is
+///   stored as is;
+/// - when every `y` is finite (so not `-0.0` either, by the bias), the clamp to `±f32::MAX`
+///   changes nothing and ReLU is clearing the bits of a negative `y` (`bic y, y, y asr #31`),
+///   four outputs per pass over `out`.
 ///
 /// Finiteness is checked with FPSCR's sticky flags, never per output in the depth-1 case:
 /// - depth 16: `vcvt.s32.f32` of every `y` raises Invalid Operation (IOC) for NaN and for
-///   `|y| >= 2^31` (a few large finite values take the exact path too);
-/// - depth 1 (ReLU only: without an activation it runs the exact loop): `vcvt.s32.f32` of the
-///   input raises IOC unless it is finite (and below `2^31`); with finite weights and biases a
-///   non-finite `y` then needs an overflow (OFC).
+///   `|y| >= 2^31` (a few large finite values take the exact pass too);
+/// - depth 1: `vcvt.s32.f32` of the input raises IOC unless it is finite (and below `2^31`);
+///   with finite weights and biases a non-finite `y` then needs an overflow (OFC).
 ///
-/// If IOC or OFC is set afterwards (also when it was set on entry), the row is recomputed
-/// exactly: `0.0` plus every product in order, the bias, the C++ clamp (`vcmp`), and both flags
-/// are cleared, so the next row is fast again. The flags are not otherwise preserved.
+/// If IOC or OFC is set afterwards (also when it was set on entry), the stored `y` are clamped
+/// exactly instead, on their bits: a negative non-NaN `y` becomes `+0.0` under ReLU, `±inf`
+/// becomes `±f32::MAX`, NaN stays as it is (the C++ `min(max(y, lo), hi)`); both flags are then
+/// cleared, so the next layer is fast again. The flags are not otherwise preserved.
 ///
 /// `x` is mutable for the depth-16 case only: its 16 floats hold the callee-saved `s16`-`s31`
 /// while the inputs are in `s0`-`s15` and the weights stream through `s16`-`s31` (no `vpush`
@@ -232,41 +234,44 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
 #[inline(always)]
 pub fn fc_f32_small(x: &mut [f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
     let (depth, units) = (x.len(), out.len());
-    let shape = depth == 16 || depth == 1 && units % 4 == 0;
+    let shape = (depth == 16 || depth == 1) && (units % 4 == 0 || depth == 16 && !relu);
     if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
         return false;
     }
-    let cfg = units | depth << 16 | usize::from(relu) << 31;
+    let cfg = small_cfg(units, depth == 16, relu);
     // SAFETY: the lengths were checked above.
     unsafe { fc_f32_small_raw(x.as_mut_ptr(), wb.as_ptr(), out.as_mut_ptr(), cfg) };
     true
 }
 
-/// [`fc_f32_small`] after its checks: `cfg` is `units | depth << 16 | relu << 31`.
+/// The configuration word of [`fc_f32_small_raw`]: `units` in bits 0-15, bit 16 set for depth
+/// 16, and the top nine bits the exact pass's ReLU threshold on the bits of `y` as an `i32`
+/// (`y` becomes `+0.0` when at most it): `0xff80_0000` (`-inf`, so every negative non-NaN `y`)
+/// with ReLU, `0x8000_0000` (`-0.0`, which no sum is) without.
+pub const fn small_cfg(units: usize, depth16: bool, relu: bool) -> u32 {
+    let thr = if relu { 0xff80_0000 } else { 0x8000_0000 };
+    (units as u32 & 0xffff) | (depth16 as u32) << 16 | thr
+}
+
+/// [`fc_f32_small`] after its checks: `cfg` is [`small_cfg`].
 ///
 /// # Safety
-/// `x` holds `depth` (1 or 16) floats, `wb` `units · (depth + 1)`, `out` `units`; `units` is
-/// a multiple of 4 when `depth` is 1. `x` is writable (depth 16 stores into it and restores it)
-/// and overlaps neither `wb` nor `out`.
+/// `x` holds 1 or 16 floats (as `cfg` says), `wb` `units · (depth + 1)`, `out` `units`;
+/// `units` is not 0 and a multiple of 4 when `depth` is 1 or with ReLU. `x` is writable (depth
+/// 16 stores into it and restores it) and overlaps neither `wb` nor `out`.
 #[inline(never)]
-unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: usize) {
+unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: u32) {
     // SAFETY: reads and writes stay within the lengths of the contract above; every clobbered
     // register is declared, and `s16`-`s31` (callee-saved, not declared) are restored from `x`
-    // before the block ends.
+    // before the layer's sums are finished.
     unsafe {
         asm!(
-            // Eight core registers only (no high callee-saved ones to save): r0 `x`, r1 walks
-            // `wb`, r2 walks `out`, r3 `cfg`, r4 the unit counter, r5 and r12 scratch; lr is
-            // the ReLU mask in the depth-16 loop, a data register in the depth-1 loop and the
-            // depth counter in the exact loop.
+            // r0 `x`, r1 walks `wb`, r2 walks `out`, r3 `cfg`, r4 the unit counter, r5 scratch;
+            // the passes over `out` also use r0, r1 and r12.
             "uxth r4, r3",
-            "asr lr, r3, #31",
-            "lsls r5, r3, #11",
+            "lsls r5, r3, #15",
             "bmi 10f",
-            // Depth 1 (ReLU only; no activation takes the exact loop): four units per pass,
-            // `[w, b]` pairs.
-            "cmp r3, #0",
-            "bpl 31f",
+            // Depth 1: four units per pass, `[w, b]` pairs.
             "vldmia r0, {{s0}}",
             "vcvt.s32.f32 s1, s0",
             "21:",
@@ -279,14 +284,7 @@ unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: usiz
             "vadd.f32 s13, s6, s7",
             "vadd.f32 s14, s8, s9",
             "vadd.f32 s15, s10, s11",
-            "vmov r5, lr, s12, s13",
-            "bic r5, r5, r5, asr #31",
-            "bic lr, lr, lr, asr #31",
-            "strd r5, lr, [r2], #8",
-            "vmov r5, lr, s14, s15",
-            "bic r5, r5, r5, asr #31",
-            "bic lr, lr, lr, asr #31",
-            "strd r5, lr, [r2], #8",
+            "vstmia r2!, {{s12-s15}}",
             "subs r4, r4, #4",
             "bne 21b",
             "b 30f",
@@ -316,68 +314,59 @@ unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: usiz
             "vldmia r1!, {{s17}}",
             "vadd.f32 s16, s16, s17",
             "vcvt.s32.f32 s17, s16",
-            "vmov r5, s16",
-            "and r12, lr, r5, asr #31",
-            "bic r5, r5, r12",
-            "str r5, [r2], #4",
+            "vstmia r2!, {{s16}}",
             "subs r4, r4, #1",
             "bne 11b",
             "vldmia r0, {{s16-s31}}",
             "vstmia r0, {{s0-s15}}",
-            // Any NaN, infinity or overflow: back to the start of `wb` and `out`, recompute
-            // exactly.
+            // Back to the start of `out`. All finite: ReLU clears the negative ones, four per
+            // pass; else the exact clamp.
             "30:",
-            "vmrs r5, fpscr",
-            "tst r5, #5",
-            "beq 40f",
             "uxth r4, r3",
             "sub r2, r2, r4, lsl #2",
-            "ubfx r5, r3, #16, #5",
-            "mla r5, r5, r4, r4",
-            "sub r1, r1, r5, lsl #2",
+            "vmrs r5, fpscr",
+            "tst r5, #5",
+            "bne 50f",
+            "lsls r5, r3, #1",
+            "bpl 40f",
             "31:",
-            "asr lr, r3, #31",
-            "mvn r12, #0x800000",
-            "bic r5, r12, #0x80000000",
-            "bic r12, r12, lr",
-            "vmov s2, s3, r12, r5",
-            "uxth r4, r3",
-            "41:",
-            "movs r5, #0",
-            "vmov s4, r5",
-            "mov r5, r0",
-            "ubfx lr, r3, #16, #5",
-            "42:",
-            "vldmia r5!, {{s0}}",
-            "vldmia r1!, {{s1}}",
-            "vmla.f32 s4, s0, s1",
-            "subs lr, lr, #1",
-            "bne 42b",
-            "vldmia r1!, {{s1}}",
-            "vadd.f32 s4, s4, s1",
-            "vcmp.f32 s4, s2",
-            "vmrs APSR_nzcv, fpscr",
-            "it mi",
-            "vmovmi.f32 s4, s2",
-            "vcmp.f32 s3, s4",
-            "vmrs APSR_nzcv, fpscr",
-            "it mi",
-            "vmovmi.f32 s4, s3",
-            "vstmia r2!, {{s4}}",
+            "ldm r2, {{r0, r1, r5, r12}}",
+            "bic r0, r0, r0, asr #31",
+            "bic r1, r1, r1, asr #31",
+            "bic r5, r5, r5, asr #31",
+            "bic r12, r12, r12, asr #31",
+            "stmia r2!, {{r0, r1, r5, r12}}",
+            "subs r4, r4, #4",
+            "bne 31b",
+            "b 40f",
+            // Exact: `+0.0` at or below the threshold (the top bits of `cfg`), `±inf` to
+            // `±f32::MAX` (one less in the bits), NaN kept; then the flags are cleared.
+            "50:",
+            "lsrs r3, r3, #23",
+            "lsls r3, r3, #23",
+            "51:",
+            "ldr r5, [r2]",
+            "cmp r3, r5",
+            "it ge",
+            "movge r5, #0",
+            "lsls r0, r5, #1",
+            "cmp r0, #0xff000000",
+            "it eq",
+            "subeq r5, r5, #1",
+            "str r5, [r2], #4",
             "subs r4, r4, #1",
-            "bne 41b",
+            "bne 51b",
             "vmrs r5, fpscr",
             "bic r5, r5, #5",
             "vmsr fpscr, r5",
             "40:",
-            in("r0") x,
+            inout("r0") x => _,
             inout("r1") wb => _,
             inout("r2") out => _,
-            in("r3") cfg,
+            inout("r3") cfg => _,
             out("r4") _,
             out("r5") _,
             out("r12") _,
-            out("lr") _,
             out("s0") _, out("s1") _, out("s2") _, out("s3") _,
             out("s4") _, out("s5") _, out("s6") _, out("s7") _,
             out("s8") _, out("s9") _, out("s10") _, out("s11") _,

@@ -38,8 +38,8 @@ pub fn fully_connected_f32_x8(
 /// `params` holds each output unit's weights followed by its bias (`[unit][input_depth + 1]`;
 /// the compiler lays them out so). Compile-time precondition, checked by the compiler: every
 /// weight and bias is finite and no bias is `-0.0`. The activation is none
-/// (`-f32::MAX..=f32::MAX`) or ReLU (`0.0..=f32::MAX`) and depth 1 needs a multiple of 4 output
-/// units; anything else runs a plain loop. Results are bit-identical to
+/// (`-f32::MAX..=f32::MAX`) or ReLU (`0.0..=f32::MAX`); depth 1 and ReLU need a multiple of 4
+/// output units; anything else runs a plain loop. Results are bit-identical to
 /// [`fully_connected_f32`](super::fully_connected_f32) (see `fc_f32_small` in [`crate::arch`]
 /// for why the fast path is exact and when it falls back to the reference order).
 ///

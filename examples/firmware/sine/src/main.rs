@@ -109,7 +109,7 @@ fn small_fc_matches_reference() -> bool {
         seed
     };
     let mut ok = true;
-    for case in 0..120u32 {
+    for case in 0..240u32 {
         let depth = if case % 2 == 0 { 16 } else { 1 };
         let units = if depth == 1 {
             4 * (1 + case as usize / 2 % 4)
@@ -133,6 +133,18 @@ fn small_fc_matches_reference() -> bool {
         }
         if case % 7 == 3 {
             x = [0.0; 16];
+        }
+        if case % 5 == 1 {
+            // Exact cancellation and zero rows: zero sums of both signs.
+            for v in w.iter_mut().step_by(2) {
+                *v = -0.0;
+            }
+            b[0] = 0.0;
+        }
+        if case % 9 == 4 {
+            // Overflow to ±inf, which the exact pass clamps to ±f32::MAX.
+            b[next() as usize % units] = 1.0e30;
+            x[next() as usize % depth] = if case % 2 == 0 { 3.0e38 } else { -3.0e38 };
         }
         let mut wb = [0f32; 16 * 17];
         for u in 0..units {
