@@ -292,12 +292,26 @@ pub fn expand_with_stats(
     let mut blocks = Vec::new();
     let mut macs = 0u64;
     let mut weight_bytes_by_op = Vec::new();
+    // Operators already run by a chain of fully connected layers that an earlier one started.
+    let mut chained = 0;
     for (step, node) in g.nodes.iter().enumerate() {
         macs += node.op.macs(g, node);
+        if chained > 0 {
+            chained -= 1;
+            weight_bytes_by_op.push((node.index, 0));
+            continue;
+        }
         if node.op.is_alias() {
             continue;
         }
         (e.node, e.step, e.next, e.node_weight_bytes) = (node.index, step, 0, 0);
+        let rest = g.nodes.get(step..).unwrap_or_default();
+        if let Some((b, n)) = crate::ops::fully_connected::emit_chain(g, rest, &mut e) {
+            blocks.push(b);
+            weight_bytes_by_op.push((node.index, e.node_weight_bytes));
+            chained = n - 1;
+            continue;
+        }
         if let Some(b) = c.take(node.op.emit(g, node, &mut e)) {
             blocks.push(b);
         }

@@ -214,14 +214,30 @@ impl FullyConnected {
 }
 
 impl FullyConnected {
-    /// The constant of `fully_connected_f32_regs` (each unit's weights, then its bias, as
-    /// little-endian f32 bytes) when the layer suits it: input depth 1 (output units a multiple
-    /// of 4) or 16, ReLU or no activation, constant weights and bias (or none), and the kernel's
-    /// precondition: every weight and bias finite, no bias `-0.0`.
-    fn regs_params(&self, g: &Graph, node: &Node, d: &Dims) -> Option<Vec<u8>> {
-        let shape = d.depth == 16 || d.depth == 1 && d.units.is_multiple_of(4);
-        let act = matches!(self.activation, Activation::None | Activation::Relu);
-        if !(shape && act) {
+    /// The layer's part of the table of `fully_connected_f32_chain` when the layer suits it: a
+    /// float layer of one row, input in the arena, input depth 1 or 16, ReLU or no activation,
+    /// output units a multiple of 4 with ReLU and of 2 at depth 1, constant weights and
+    /// bias (or none), and the kernel's precondition: every weight and bias finite, no bias
+    /// `-0.0`. The part is the configuration word (`FcF32Chain::cfg`), then each unit's
+    /// weights followed by its bias, or at depth 1 pairs of units' weights then their biases,
+    /// as little-endian words.
+    fn chain_layer(&self, g: &Graph, node: &Node) -> Option<Vec<u8>> {
+        let d = self.check(g, node).ok()?;
+        let input = g.tensor(node.input(0)?);
+        if input.dtype != DType::F32 || input.is_const() || d.batches != 1 {
+            return None;
+        }
+        let relu = match self.activation {
+            Activation::None => false,
+            Activation::Relu => true,
+            _ => return None,
+        };
+        let units_ok = if relu {
+            d.units.is_multiple_of(4)
+        } else {
+            d.depth == 16 || d.units.is_multiple_of(2)
+        };
+        if !((d.depth == 16 || d.depth == 1) && units_ok && d.units <= 0xffff) {
             return None;
         }
         let weights = g.tensor(node.input(1)?).data.as_deref()?;
@@ -241,8 +257,15 @@ impl FullyConnected {
         if !ok {
             return None;
         }
-        let mut out = Vec::with_capacity(weights.len() + bias.len());
-        for (w, b) in weights.chunks_exact(d.depth * 4).zip(bias.chunks_exact(4)) {
+        // `FcF32Chain::cfg`: the units, depth 16 or 1, the exact clamp's ReLU threshold.
+        let thr: u32 = if relu { 0xff80_0000 } else { 0x8000_0000 };
+        let cfg = d.units as u32 | u32::from(d.depth == 16) << 16 | thr;
+        let mut out = Vec::with_capacity(4 + weights.len() + bias.len());
+        out.extend_from_slice(&cfg.to_le_bytes());
+        // Depth 1: pairs of units, their weights then their biases (`b + x·w` is one `vmla`
+        // per unit); depth 16: each unit's weights then its bias.
+        let (w_step, b_step) = if d.depth == 1 { (8, 8) } else { (64, 4) };
+        for (w, b) in weights.chunks(w_step).zip(bias.chunks(b_step)) {
             out.extend_from_slice(w);
             out.extend_from_slice(b);
         }
@@ -250,11 +273,72 @@ impl FullyConnected {
     }
 }
 
+/// Emits the longest run of small float fully connected layers that starts with `nodes[0]`
+/// (see [`FullyConnected::chain_layer`]) as one `fully_connected_f32_chain` call: the inputs
+/// held in registers, one compact kernel for all such layers and no set-up per layer. Returns
+/// the statements and how many operators they run, or `None` when `nodes[0]` is no such layer.
+///
+/// The chain's first input must die with its first layer (the kernel may park registers in a
+/// layer's input). A layer joins the chain when it reads exactly the previous layer's output,
+/// which nothing else reads, and the memory plan puts its output where the previous layer's
+/// input was (the two buffers take turns, as the kernel walks them); each layer's input and
+/// output are disjoint.
+pub fn emit_chain(g: &Graph, nodes: &[Node], e: &mut Emitter<'_>) -> Option<(TokenStream, usize)> {
+    let disjoint = |a: (usize, usize), b: (usize, usize)| a.0 + a.1 <= b.0 || b.0 + b.1 <= a.0;
+    let first = nodes.first()?;
+    let (mut input, mut output) = (first.input(0)?, *first.outputs.first()?);
+    let (x, out) = (e.region(input), e.region(output));
+    if !disjoint(x, out) || !crate::plan::dies_at(g, first, input) {
+        return None;
+    }
+    let mut table = first.op.f32_chain_layer(g, first)?;
+    let mut bytes = (x.0 + x.1).max(out.0 + out.1);
+    let mut count = 1;
+    for n in &nodes[1..] {
+        let Some(&next) = n.outputs.first() else {
+            break;
+        };
+        let (r_in, r_out) = (e.region(output), e.region(next));
+        let joins = n.input(0) == Some(output)
+            && crate::plan::dies_at(g, n, output)
+            && r_out.0 == e.region(input).0
+            && disjoint(r_in, r_out);
+        let Some(layer) = n.op.f32_chain_layer(g, n).filter(|_| joins) else {
+            break;
+        };
+        table.extend(layer);
+        bytes = bytes.max(r_out.0 + r_out.1);
+        (input, output) = (output, next);
+        count += 1;
+    }
+    table.extend(0u32.to_le_bytes());
+    let id = e.constant(DType::F32, &table);
+    let (x, out) = (x.0 / 4, out.0 / 4);
+    let tokens = quote! {
+        {
+            const CHAIN: ::kiln::__private::FcF32Chain<'static> =
+                match ::kiln::__private::FcF32Chain::new(&#id, #x, #out) {
+                    ::core::option::Option::Some(c) => c,
+                    ::core::option::Option::None => panic!("kiln: a fully connected chain the kernel does not run"),
+                };
+            ::kiln::__private::fully_connected_f32_chain(
+                &CHAIN,
+                ::kiln::__private::cast_mut::<f32>(&mut arena[..#bytes]),
+            );
+        }
+    };
+    Some((tokens, count))
+}
+
 impl OpImpl for FullyConnected {
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
         self.check(g, node)
             .map(|_| ())
             .map_err(|m| Error::op(node.index, node.name, m))
+    }
+
+    fn f32_chain_layer(&self, g: &Graph, node: &Node) -> Option<Vec<u8>> {
+        self.chain_layer(g, node)
     }
 
     fn macs(&self, g: &Graph, node: &Node) -> u64 {
@@ -283,20 +367,6 @@ impl OpImpl for FullyConnected {
                 batches: #batches, input_depth: #depth, output_depth: #units,
                 activation_min: #lo, activation_max: #hi,
             });
-            let params_tokens = params.clone();
-            // Depth 1 or 16 with ReLU or no activation: the inputs held in registers, one
-            // shared compact kernel; each unit's weights followed by its bias in one constant.
-            // The input is borrowed mutably: the Arm kernel parks registers in it and restores it.
-            let in_arena = !g.tensor(input).is_const();
-            if let Some(params) = self.regs_params(g, node, &d).filter(|_| in_arena) {
-                let pid = e.constant(DType::F32, &params);
-                return Ok(e.call(
-                    quote!(fully_connected_f32_regs),
-                    quote!(FullyConnectedF32Params),
-                    params_tokens,
-                    &[Arg::InMut(input), Arg::Static(pid), Arg::Out(output)],
-                ));
-            }
             // Small layers: the reference kernel, which LLVM inlines with constant dimensions
             // (smallest code, nearly as fast). Large layers: eight output units per pass over the
             // input, weights interleaved here at compile time (bit-identical results).

@@ -58,6 +58,13 @@ pub trait OpImpl {
 
     /// Emits the statements that run the operator.
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error>;
+
+    /// The operator's part of the table of a chain of small float fully connected layers
+    /// (`fully_connected_f32_chain`), when it is such a layer (see
+    /// [`fully_connected::emit_chain`]); `None` for every other operator.
+    fn f32_chain_layer(&self, _g: &Graph, _node: &Node) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Reads one operator's options.

@@ -1,10 +1,10 @@
 //! Armv7E-M / Armv8-M Mainline with a single-precision FPU (`*-eabihf`): the float fully
 //! connected layer loops in inline assembly. LLVM neither forms `vldm` for them nor keeps the
 //! loops compact. Large layers ([`fc_f32`]): eight output units share each input load and each
-//! weight row is one `vldmia`. Small layers of depth 1 or 16 ([`fc_f32_small`]): the inputs stay
-//! in registers, one compact routine shared by every such layer; a depth-16 layer parks the
-//! callee-saved `s16`-`s31` in its own input row while the inputs sit in `s0`-`s15`, rather
-//! than on the stack.
+//! weight row is one `vldmia`. Chains of small layers of depth 1 or 16 ([`fc_f32_chain`]): one
+//! call runs every layer, the inputs stay in registers, one compact routine shared by every
+//! such chain; a depth-16 layer parks the callee-saved `s16`-`s31` in its own input row while
+//! the inputs sit in `s0`-`s15`, rather than on the stack.
 //!
 //! `vmla.f32` is the non-fused multiply-accumulate (the product is rounded before the add), so
 //! each step equals `acc + x * w` in Rust; the bias is added last and the clamp is the C++
@@ -12,6 +12,8 @@
 #![allow(unsafe_code)]
 
 use core::arch::asm;
+
+use super::FcF32Chain;
 
 /// One row of a float fully connected layer: `out[u] = clamp(Σ_i x[i] · W[u][i] + bias[u])` for
 /// every output unit `u`, summed from `+0.0` in order of `i`, bias last (TFLM's order).
@@ -201,188 +203,156 @@ pub fn fc_f32(x: &[f32], w: &[f32], bias: &[f32], lo: f32, hi: f32, out: &mut [f
     }
 }
 
-/// A small float fully connected row with its inputs in registers: input depth 1 or 16, `wb`
-/// holding each output unit's weights followed by its bias (`[unit][depth + 1]`), ReLU or no
-/// activation. Returns `false`, without touching `out`, when the shape is not one of those or a
-/// slice is too short.
+/// Runs a chain of small float fully connected layers with their inputs in registers (see
+/// [`FcF32Chain`] for the table), one routine for every layer and every chain. Does nothing if
+/// `arena` is shorter than [`FcF32Chain::floats`].
 ///
 /// Results equal the reference kernel's (`0.0 + x[0]·w[0] + … + x[d-1]·w[d-1]`, then `+ bias`,
-/// then `clamp` to `[0 or -f32::MAX, f32::MAX]`) for every input, provided every weight and
-/// bias is finite and no bias is `-0.0` (the compiler checks this). The fast path:
-/// - starts each sum with the first product instead of `0.0 +` it, which only changes the sign
-///   of a zero sum; adding a bias other than `-0.0` then gives the same value;
-/// - when every sum `y` is finite (so not `-0.0` either, by the bias), the clamp to `±f32::MAX`
-///   changes nothing and ReLU is clearing the bits of a negative `y` (`bic y, y, y asr #31`).
+/// then `clamp` to `[0 or -f32::MAX, f32::MAX]`) for every input, given what
+/// [`FcF32Chain::new`] checks (every weight and bias finite, no bias `-0.0`):
+/// - each sum starts with the first product instead of `0.0 +` it, which only changes the sign
+///   of a zero sum; adding a bias other than `-0.0` then gives the same value `y`, which is
+///   stored as is;
+/// - when every `y` of the layer is finite (so not `-0.0` either, by the bias), the clamp to
+///   `±f32::MAX` changes nothing and ReLU is clearing the bits of a negative `y`
+///   (`bic y, y, y asr #31`), four outputs per pass over the output.
 ///
 /// Finiteness is checked with FPSCR's sticky flags, never per output in the depth-1 case:
 /// - depth 16: `vcvt.s32.f32` of every `y` raises Invalid Operation (IOC) for NaN and for
-///   `|y| >= 2^31` (a few large finite values take the exact path too);
-/// - depth 1 (ReLU only: without an activation it runs the exact loop): `vcvt.s32.f32` of the
-///   input raises IOC unless it is finite (and below `2^31`); with finite weights and biases a
-///   non-finite `y` then needs an overflow (OFC).
+///   `|y| >= 2^31` (a few large finite values take the exact pass too);
+/// - depth 1: `vcvt.s32.f32` of the input raises IOC unless it is finite (and below `2^31`);
+///   with finite weights and biases a non-finite `y` then needs an overflow (OFC).
 ///
-/// If IOC or OFC is set afterwards (also when it was set on entry), the row is recomputed
-/// exactly: `0.0` plus every product in order, the bias, the C++ clamp (`vcmp`), and both flags
-/// are cleared, so the next row is fast again. The flags are not otherwise preserved.
+/// If IOC or OFC is set after a layer (also when it was set on entry), its `y` are clamped
+/// exactly instead, on their bits: a negative non-NaN `y` becomes `+0.0` under ReLU, `±inf`
+/// becomes `±f32::MAX`, NaN stays as it is (the C++ `min(max(y, lo), hi)`); both flags are then
+/// cleared, so the next layer is fast again. The flags are not otherwise preserved.
 ///
-/// `x` is mutable for the depth-16 case only: its 16 floats hold the callee-saved `s16`-`s31`
-/// while the inputs are in `s0`-`s15` and the weights stream through `s16`-`s31` (no `vpush`
-/// of 64 bytes of stack), and are written back before the routine returns: `x` is unchanged
-/// afterwards, in every case.
+/// A depth-16 layer parks the callee-saved `s16`-`s31` in its input while the inputs are in
+/// `s0`-`s15` and the weights stream through `s16`-`s31` (no `vpush` of 64 bytes of stack): its
+/// input holds other values afterwards (the compiler chains only layers whose input dies).
 #[inline(always)]
-pub fn fc_f32_small(x: &mut [f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
-    let (depth, units) = (x.len(), out.len());
-    let shape = depth == 16 || depth == 1 && units % 4 == 0;
-    if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
-        return false;
+pub fn fc_f32_chain(chain: &FcF32Chain<'_>, arena: &mut [f32]) {
+    if arena.len() < chain.floats {
+        return;
     }
-    let cfg = units | depth << 16 | usize::from(relu) << 31;
-    // SAFETY: the lengths were checked above.
-    unsafe { fc_f32_small_raw(x.as_mut_ptr(), wb.as_ptr(), out.as_mut_ptr(), cfg) };
-    true
+    let base = arena.as_mut_ptr();
+    // SAFETY: `FcF32Chain::new` checked the table and that every layer's input and output lie
+    // within the first `floats` floats, which `arena` holds, and are disjoint.
+    unsafe { fc_f32_chain_raw(base.add(chain.x), base.add(chain.out), chain.table.as_ptr()) };
 }
 
-/// [`fc_f32_small`] after its checks: `cfg` is `units | depth << 16 | relu << 31`.
+/// [`fc_f32_chain`] after its check, a whole function in assembly (it saves r4, r5 and lr
+/// itself, and parks `s16`-`s31` in a depth-16 layer's input).
 ///
 /// # Safety
-/// `x` holds `depth` (1 or 16) floats, `wb` `units · (depth + 1)`, `out` `units`; `units` is
-/// a multiple of 4 when `depth` is 1. `x` is writable (depth 16 stores into it and restores it)
-/// and overlaps neither `wb` nor `out`.
-#[inline(never)]
-unsafe fn fc_f32_small_raw(x: *mut f32, wb: *const f32, out: *mut f32, cfg: usize) {
-    // SAFETY: reads and writes stay within the lengths of the contract above; every clobbered
-    // register is declared, and `s16`-`s31` (callee-saved, not declared) are restored from `x`
-    // before the block ends.
-    unsafe {
-        asm!(
-            // Eight core registers only (no high callee-saved ones to save): r0 `x`, r1 walks
-            // `wb`, r2 walks `out`, r3 `cfg`, r4 the unit counter, r5 and r12 scratch; lr is
-            // the ReLU mask in the depth-16 loop, a data register in the depth-1 loop and the
-            // depth counter in the exact loop.
-            "uxth r4, r3",
-            "asr lr, r3, #31",
-            "lsls r5, r3, #11",
-            "bmi 10f",
-            // Depth 1 (ReLU only; no activation takes the exact loop): four units per pass,
-            // `[w, b]` pairs.
-            "cmp r3, #0",
-            "bpl 31f",
-            "vldmia r0, {{s0}}",
-            "vcvt.s32.f32 s1, s0",
-            "21:",
-            "vldmia r1!, {{s4-s11}}",
-            "vmul.f32 s4, s0, s4",
-            "vmul.f32 s6, s0, s6",
-            "vmul.f32 s8, s0, s8",
-            "vmul.f32 s10, s0, s10",
-            "vadd.f32 s12, s4, s5",
-            "vadd.f32 s13, s6, s7",
-            "vadd.f32 s14, s8, s9",
-            "vadd.f32 s15, s10, s11",
-            "vmov r5, lr, s12, s13",
-            "bic r5, r5, r5, asr #31",
-            "bic lr, lr, lr, asr #31",
-            "strd r5, lr, [r2], #8",
-            "vmov r5, lr, s14, s15",
-            "bic r5, r5, r5, asr #31",
-            "bic lr, lr, lr, asr #31",
-            "strd r5, lr, [r2], #8",
-            "subs r4, r4, #4",
-            "bne 21b",
-            "b 30f",
-            // Depth 16: the inputs in s0-s15, s16-s31 parked in their place in `x`, one unit per
-            // pass; afterwards s16-s31 and `x` are both restored.
-            "10:",
-            "vldmia r0, {{s0-s15}}",
-            "vstmia r0, {{s16-s31}}",
-            "11:",
-            "vldmia r1!, {{s16-s31}}",
-            "vmul.f32 s16, s0, s16",
-            "vmla.f32 s16, s1, s17",
-            "vmla.f32 s16, s2, s18",
-            "vmla.f32 s16, s3, s19",
-            "vmla.f32 s16, s4, s20",
-            "vmla.f32 s16, s5, s21",
-            "vmla.f32 s16, s6, s22",
-            "vmla.f32 s16, s7, s23",
-            "vmla.f32 s16, s8, s24",
-            "vmla.f32 s16, s9, s25",
-            "vmla.f32 s16, s10, s26",
-            "vmla.f32 s16, s11, s27",
-            "vmla.f32 s16, s12, s28",
-            "vmla.f32 s16, s13, s29",
-            "vmla.f32 s16, s14, s30",
-            "vmla.f32 s16, s15, s31",
-            "vldmia r1!, {{s17}}",
-            "vadd.f32 s16, s16, s17",
-            "vcvt.s32.f32 s17, s16",
-            "vmov r5, s16",
-            "and r12, lr, r5, asr #31",
-            "bic r5, r5, r12",
-            "str r5, [r2], #4",
-            "subs r4, r4, #1",
-            "bne 11b",
-            "vldmia r0, {{s16-s31}}",
-            "vstmia r0, {{s0-s15}}",
-            // Any NaN, infinity or overflow: back to the start of `wb` and `out`, recompute
-            // exactly.
-            "30:",
-            "vmrs r5, fpscr",
-            "tst r5, #5",
-            "beq 40f",
-            "uxth r4, r3",
-            "sub r2, r2, r4, lsl #2",
-            "ubfx r5, r3, #16, #5",
-            "mla r5, r5, r4, r4",
-            "sub r1, r1, r5, lsl #2",
-            "31:",
-            "asr lr, r3, #31",
-            "mvn r12, #0x800000",
-            "bic r5, r12, #0x80000000",
-            "bic r12, r12, lr",
-            "vmov s2, s3, r12, r5",
-            "uxth r4, r3",
-            "41:",
-            "movs r5, #0",
-            "vmov s4, r5",
-            "mov r5, r0",
-            "ubfx lr, r3, #16, #5",
-            "42:",
-            "vldmia r5!, {{s0}}",
-            "vldmia r1!, {{s1}}",
-            "vmla.f32 s4, s0, s1",
-            "subs lr, lr, #1",
-            "bne 42b",
-            "vldmia r1!, {{s1}}",
-            "vadd.f32 s4, s4, s1",
-            "vcmp.f32 s4, s2",
-            "vmrs APSR_nzcv, fpscr",
-            "it mi",
-            "vmovmi.f32 s4, s2",
-            "vcmp.f32 s3, s4",
-            "vmrs APSR_nzcv, fpscr",
-            "it mi",
-            "vmovmi.f32 s4, s3",
-            "vstmia r2!, {{s4}}",
-            "subs r4, r4, #1",
-            "bne 41b",
-            "vmrs r5, fpscr",
-            "bic r5, r5, #5",
-            "vmsr fpscr, r5",
-            "40:",
-            in("r0") x,
-            inout("r1") wb => _,
-            inout("r2") out => _,
-            in("r3") cfg,
-            out("r4") _,
-            out("r5") _,
-            out("r12") _,
-            out("lr") _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-            options(nostack),
-        );
-    }
+/// `table` is one that [`FcF32Chain::new`] accepts with first input `x` and output `out`, and
+/// the arena around them holds every layer's input and output.
+#[unsafe(naked)]
+unsafe extern "C" fn fc_f32_chain_raw(x: *mut f32, out: *mut f32, table: *const f32) {
+    // r0 the layer's input, r1 walks the output, r2 walks the table, r3 the layer's
+    // configuration, r4 the unit counter, r5 the output's start; the passes over the output use
+    // r3, r4, r12 and lr. Reads and writes stay within the table and the layers' buffers, as
+    // `FcF32Chain::new` checked.
+    core::arch::naked_asm!(
+        // Naked functions are assembled at module level, without the function's FPU features:
+        // name the FPU of every `*-eabihf` Cortex-M (FPv5 adds to it; nothing here needs that).
+        ".fpu fpv4-sp-d16",
+        "push {{r4, r5, lr}}",
+        "b 2f",
+        "1:",
+        "lsls r4, r3, #15",
+        "uxth r4, r3",
+        "mov r5, r1",
+        "bmi 10f",
+        // Depth 1: two units per pass, two weights then two biases; `b + x·w` is `vmla` (the
+        // product rounded, then added: the same value as `x·w + b`).
+        "vldmia r0, {{s0}}",
+        "vcvt.s32.f32 s1, s0",
+        "21:",
+        "vldmia r2!, {{s4-s7}}",
+        "vmla.f32 s6, s0, s4",
+        "vmla.f32 s7, s0, s5",
+        "vstmia r1!, {{s6-s7}}",
+        "subs r4, r4, #2",
+        "bne 21b",
+        "b 30f",
+        // Depth 16: the inputs in s0-s15, s16-s31 parked in their place in the input, one unit
+        // per pass; afterwards s16-s31 are restored.
+        "10:",
+        "vldmia r0, {{s0-s15}}",
+        "vstmia r0, {{s16-s31}}",
+        "11:",
+        "vldmia r2!, {{s16-s31}}",
+        "vmul.f32 s16, s0, s16",
+        "vmla.f32 s16, s1, s17",
+        "vmla.f32 s16, s2, s18",
+        "vmla.f32 s16, s3, s19",
+        "vmla.f32 s16, s4, s20",
+        "vmla.f32 s16, s5, s21",
+        "vmla.f32 s16, s6, s22",
+        "vmla.f32 s16, s7, s23",
+        "vmla.f32 s16, s8, s24",
+        "vmla.f32 s16, s9, s25",
+        "vmla.f32 s16, s10, s26",
+        "vmla.f32 s16, s11, s27",
+        "vmla.f32 s16, s12, s28",
+        "vmla.f32 s16, s13, s29",
+        "vmla.f32 s16, s14, s30",
+        "vmla.f32 s16, s15, s31",
+        "vldmia r2!, {{s17}}",
+        "vadd.f32 s16, s16, s17",
+        "vcvt.s32.f32 s17, s16",
+        "vstmia r1!, {{s16}}",
+        "subs r4, r4, #1",
+        "bne 11b",
+        "vldmia r0, {{s16-s31}}",
+        // The passes walk the output backwards, to its start. All finite: ReLU clears the
+        // negative ones, four per pass (nothing to do without ReLU); else the exact clamp.
+        "30:",
+        "vmrs r12, fpscr",
+        "tst r12, #5",
+        "bne 50f",
+        "lsls r4, r3, #1",
+        "bpl 40f",
+        "31:",
+        "ldmdb r1, {{r3, r4, r12, lr}}",
+        "bic r3, r3, r3, asr #31",
+        "bic r4, r4, r4, asr #31",
+        "bic r12, r12, r12, asr #31",
+        "bic lr, lr, lr, asr #31",
+        "stmdb r1!, {{r3, r4, r12, lr}}",
+        "cmp r1, r5",
+        "bne 31b",
+        "b 40f",
+        // Exact: `+0.0` at or below the threshold (the top bits of the configuration), `±inf`
+        // to `±f32::MAX` (one less in the bits), NaN kept; then the flags are cleared.
+        "50:",
+        "lsrs r3, r3, #23",
+        "lsls r3, r3, #23",
+        "51:",
+        "ldr r4, [r1, #-4]!",
+        "cmp r3, r4",
+        "it ge",
+        "movge r4, #0",
+        "lsls lr, r4, #1",
+        "cmp lr, #0xff000000",
+        "it eq",
+        "subeq r4, r4, #1",
+        "str r4, [r1]",
+        "cmp r1, r5",
+        "bne 51b",
+        "bic r12, r12, #5",
+        "vmsr fpscr, r12",
+        // This layer's output is the next one's input, and its input the next output.
+        "40:",
+        "mov r1, r0",
+        "mov r0, r5",
+        "2:",
+        "ldr r3, [r2], #4",
+        "cbz r3, 3f",
+        "b 1b",
+        "3:",
+        "pop {{r4, r5, pc}}",
+    );
 }

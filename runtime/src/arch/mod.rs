@@ -328,3 +328,123 @@ impl RowWindow {
             && matches!(w_extra.and_then(|e| span(self.w_row, e)), Some(end) if end <= w)
     }
 }
+
+/// A chain of small float fully connected layers that [`fc_f32_chain`] runs in one call, each
+/// layer's output the next one's input, on one arena of floats. Made only by [`Self::new`],
+/// which checks the whole table, so the kernel trusts it.
+///
+/// The table holds, per layer, a configuration word (an `f32` with these bits, see
+/// [`Self::cfg`]) followed by the weights and biases: depth 16, each output unit's 16 weights
+/// and then its bias (`[unit][17]`); depth 1, per pair of units their two weights and then
+/// their two biases (`[units / 2][2][2]`, see [`Self::bias_at`]). A `0` word follows the last
+/// layer. Layer `k` reads its input at
+/// arena float `x` and writes its output at `out` when `k` is even, the other way round when
+/// `k` is odd (the two buffers take turns).
+#[derive(Clone, Copy, Debug)]
+pub struct FcF32Chain<'a> {
+    table: &'a [f32],
+    x: usize,
+    out: usize,
+    floats: usize,
+}
+
+impl<'a> FcF32Chain<'a> {
+    /// The configuration word of a layer of `units` output units: `units` in bits 0-15, bit 16
+    /// set for input depth 16 (else 1), and the top nine bits the exact clamp's ReLU threshold
+    /// on the bits of a sum as an `i32` (a sum at most it becomes `+0.0`): `0xff80_0000`
+    /// (`-inf`, so every negative non-NaN sum) with ReLU, `0x8000_0000` (`-0.0`, which no sum
+    /// is) without.
+    pub const fn cfg(units: usize, depth16: bool, relu: bool) -> u32 {
+        let thr = if relu { 0xff80_0000 } else { 0x8000_0000 };
+        (units as u32 & 0xffff) | (depth16 as u32) << 16 | thr
+    }
+
+    /// The chain of `table` with the first layer's input at arena float `x` and its output at
+    /// `out`, or `None` unless every layer is one the kernel runs: input depth 1 or 16, ReLU or
+    /// no activation, 1 to 65535 output units, a multiple of 2 for depth 1 and of 4 for ReLU; every
+    /// weight and bias finite and no bias `-0.0`; each layer's input and output disjoint; the
+    /// table exactly as long as its layers.
+    pub const fn new(table: &'a [f32], x: usize, out: usize) -> Option<Self> {
+        let (mut cx, mut co, mut k, mut floats) = (x, out, 0, 0);
+        loop {
+            if k >= table.len() {
+                return None;
+            }
+            let cfg = table[k].to_bits();
+            k += 1;
+            if cfg == 0 {
+                break;
+            }
+            let units = (cfg & 0xffff) as usize;
+            let depth = if cfg & 0x1_0000 != 0 { 16 } else { 1 };
+            let relu = match cfg & 0xff80_0000 {
+                0xff80_0000 => true,
+                0x8000_0000 => false,
+                _ => return None,
+            };
+            let units_ok = if relu {
+                units.is_multiple_of(4)
+            } else {
+                depth == 16 || units.is_multiple_of(2)
+            };
+            if cfg & 0x007e_0000 != 0 || units == 0 || !units_ok {
+                return None;
+            }
+            let n = units * (depth + 1);
+            if table.len() - k < n {
+                return None;
+            }
+            let mut i = 0;
+            while i < n {
+                let b = table[k + i].to_bits();
+                let bias = Self::bias_at(i, depth);
+                if b & 0x7f80_0000 == 0x7f80_0000 || bias && b == 0x8000_0000 {
+                    return None;
+                }
+                i += 1;
+            }
+            k += n;
+            let (Some(x_end), Some(o_end)) = (cx.checked_add(depth), co.checked_add(units)) else {
+                return None;
+            };
+            if !(x_end <= co || o_end <= cx) {
+                return None;
+            }
+            floats = max(floats, max(x_end, o_end));
+            (cx, co) = (co, cx);
+        }
+        if k != table.len() {
+            return None;
+        }
+        Some(Self {
+            table,
+            x,
+            out,
+            floats,
+        })
+    }
+
+    /// Whether word `i` of a layer's weights and biases (after its configuration word) is a
+    /// bias: the last of each unit's 17 words at depth 16; the last two of each set of four
+    /// (two weights, two biases) at depth 1.
+    pub const fn bias_at(i: usize, depth: usize) -> bool {
+        if depth == 1 {
+            i % 4 >= 2
+        } else {
+            i % (depth + 1) == depth
+        }
+    }
+
+    /// Floats of the arena the chain reads or writes (from its start).
+    pub const fn floats(&self) -> usize {
+        self.floats
+    }
+}
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}

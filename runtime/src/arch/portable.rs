@@ -1,5 +1,6 @@
 //! Plain-Rust inner loops (every target without a specialised module).
 
+use super::FcF32Chain;
 use crate::float::clamp_f32;
 
 /// One row of a float fully connected layer: `out[u] = clamp(Σ_i x[i] · W[u][i] + bias[u])` for
@@ -57,46 +58,71 @@ fn relu_bits(y: f32) -> f32 {
     f32::from_bits(b & !(((b as i32) >> 31) as u32))
 }
 
-/// A small float fully connected row: input depth 1 or 16, `wb` holding each output unit's
-/// weights followed by its bias (`[unit][depth + 1]`), ReLU or no activation. Returns `false`,
-/// without touching `out`, when the shape is not one of those or a slice is too short.
+/// The exact clamp of the Arm module, on the bits of `y` (never `-0.0`): `+0.0` when they are
+/// at most `thr` as an `i32`, `±inf` to `±f32::MAX`, NaN kept.
+fn clamp_bits(y: f32, thr: u32) -> f32 {
+    let b = y.to_bits();
+    let b = if thr as i32 >= b as i32 { 0 } else { b };
+    f32::from_bits(if b << 1 == 0xff00_0000 { b - 1 } else { b })
+}
+
+/// Runs a chain of small float fully connected layers (see [`FcF32Chain`] for the table). Does
+/// nothing if `arena` is shorter than [`FcF32Chain::floats`].
 ///
-/// The same two paths as the Arm module (see its contract): the fast one (sum started with the
-/// first product, ReLU by clearing the bits of a negative value), kept when every sum is finite
-/// (the Arm module's flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, ReLU
-/// and the input so and no overflow), else the exact one. Equal to the reference kernel for finite
-/// weights and biases with no bias `-0.0`. `x` is mutable only to match the Arm signature (which
-/// parks registers in it and restores it); it is not written here.
-pub fn fc_f32_small(x: &mut [f32], wb: &[f32], relu: bool, out: &mut [f32]) -> bool {
-    let x = &*x;
-    let (depth, units) = (x.len(), out.len());
-    let shape = depth == 16 || depth == 1 && units % 4 == 0;
-    if !shape || units == 0 || units > 0xffff || wb.len() / (depth + 1) < units {
-        return false;
+/// The same steps as the Arm module (see its contract), layer by layer: the sums `y` (started
+/// with the first product) stored as they are; then, when every `y` is finite (the Arm module's
+/// flag tests: depth 16, every sum NaN-free and below `2^31`; depth 1, the input so and no
+/// overflow), ReLU by clearing the bits of a negative value, else the exact clamp on the bits.
+/// Equal to the reference kernel given what [`FcF32Chain::new`] checks.
+pub fn fc_f32_chain(chain: &FcF32Chain<'_>, arena: &mut [f32]) {
+    if arena.len() < chain.floats {
+        return;
     }
-    let mut ok = depth != 1 || relu && !out_of_range(x[0]);
-    for (o, row) in out.iter_mut().zip(wb.chunks_exact(depth + 1)) {
-        let mut acc = x[0] * row[0];
-        for (x, w) in x.iter().zip(row).skip(1) {
+    let (mut x, mut out, mut rest) = (chain.x, chain.out, chain.table);
+    while let Some((&cfg, tail)) = rest.split_first() {
+        let cfg = cfg.to_bits();
+        if cfg == 0 {
+            break;
+        }
+        let units = (cfg & 0xffff) as usize;
+        let depth = if cfg & 0x1_0000 != 0 { 16 } else { 1 };
+        let (wb, tail) = tail.split_at(units * (depth + 1));
+        let mut input = [0.0f32; 16];
+        input[..depth].copy_from_slice(&arena[x..x + depth]);
+        small_layer(&input[..depth], wb, cfg, &mut arena[out..out + units]);
+        (x, out, rest) = (out, x, tail);
+    }
+}
+
+/// One layer of [`fc_f32_chain`] with configuration word `cfg` ([`FcF32Chain::cfg`]).
+fn small_layer(x: &[f32], wb: &[f32], cfg: u32, out: &mut [f32]) {
+    let depth = x.len();
+    let relu = cfg & 0xff80_0000 == 0xff80_0000;
+    let mut ok = depth != 1 || !out_of_range(x[0]);
+    for (u, o) in out.iter_mut().enumerate() {
+        // Depth 1: pairs of weights then their biases; depth 16: a weight row, its bias.
+        let (w, bias) = if depth == 1 {
+            (&wb[u / 2 * 4 + u % 2..][..1], wb[u / 2 * 4 + 2 + u % 2])
+        } else {
+            (&wb[u * 17..][..16], wb[u * 17 + 16])
+        };
+        let mut acc = x[0] * w[0];
+        for (x, w) in x.iter().zip(w).skip(1) {
             acc += x * w;
         }
-        let y = acc + row[depth];
+        let y = acc + bias;
         ok &= if depth == 1 {
             y.is_finite()
         } else {
             !out_of_range(y)
         };
-        *o = if relu { relu_bits(y) } else { y };
+        *o = y;
     }
-    if !ok {
-        let lo = if relu { 0.0 } else { f32::MIN };
-        for (o, row) in out.iter_mut().zip(wb.chunks_exact(depth + 1)) {
-            let mut total = 0.0f32;
-            for (x, w) in x.iter().zip(row) {
-                total += x * w;
-            }
-            *o = clamp_f32(total + row[depth], lo, f32::MAX);
-        }
+    for o in out.iter_mut() {
+        *o = match (ok, relu) {
+            (true, true) => relu_bits(*o),
+            (true, false) => *o,
+            (false, _) => clamp_bits(*o, cfg & 0xff80_0000),
+        };
     }
-    true
 }

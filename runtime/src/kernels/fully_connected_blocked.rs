@@ -6,6 +6,7 @@
 //! results are bit-identical to [`fully_connected_f32`](super::fully_connected_f32).
 
 use super::fully_connected::FullyConnectedF32Params;
+pub use crate::arch::FcF32Chain;
 
 /// Output units computed together.
 pub const FC_F32_BLOCK: usize = 8;
@@ -32,57 +33,45 @@ pub fn fully_connected_f32_x8(
     }
 }
 
-/// Float fully connected layer of input depth 1 or 16 with its inputs held in registers (small
-/// layers, such as the sine model's), one compact kernel shared by all such layers.
+/// Float fully connected layers of input depth 1 or 16 with their inputs held in registers
+/// (small layers, such as the sine model's), run as one chain by one call of one compact kernel
+/// shared by all such layers: each layer's output is the next one's input, and the two arena
+/// buffers take turns (see [`FcF32Chain`], which also holds the weights).
 ///
-/// `params` holds each output unit's weights followed by its bias (`[unit][input_depth + 1]`;
-/// the compiler lays them out so). Compile-time precondition, checked by the compiler: every
-/// weight and bias is finite and no bias is `-0.0`. The activation is none
-/// (`-f32::MAX..=f32::MAX`) or ReLU (`0.0..=f32::MAX`) and depth 1 needs a multiple of 4 output
-/// units; anything else runs a plain loop. Results are bit-identical to
-/// [`fully_connected_f32`](super::fully_connected_f32) (see `fc_f32_small` in [`crate::arch`]
-/// for why the fast path is exact and when it falls back to the reference order).
+/// Every layer has ReLU or no activation; [`FcF32Chain::new`] checks the rest of the kernel's
+/// precondition when the chain is made (in a `const`): every weight and bias finite, no bias
+/// `-0.0`, a multiple of 2 output units at depth 1 and of 4 with ReLU. Results are bit-identical
+/// to [`fully_connected_f32`](super::fully_connected_f32) layer after layer (see `fc_f32_chain`
+/// in [`crate::arch`] for why the fast path is exact and when it clamps exactly instead).
 ///
-/// `input` is borrowed mutably because the Arm kernel parks the callee-saved float registers in
-/// a depth-16 input row while it runs (no stack for them); every row is restored before it
-/// returns, so `input` is unchanged afterwards.
+/// `arena` is the model's arena as floats, from its start. A depth-16 layer may park the
+/// callee-saved float registers in its input while it runs (the Arm kernel does): a layer's
+/// input holds other values afterwards, so the compiler chains only layers whose input dies.
 #[inline(always)]
-pub fn fully_connected_f32_regs(
-    p: &FullyConnectedF32Params,
-    input: &mut [f32],
-    params: &[f32],
-    output: &mut [f32],
-) {
-    let (lo, hi) = (p.activation_min, p.activation_max);
-    let relu = lo == 0.0 && !lo.is_sign_negative();
-    let fast = hi == f32::MAX && (relu || lo == f32::MIN);
-    let (depth, units) = (p.input_depth.max(1), p.output_depth.max(1));
-    for (x, out) in input
-        .chunks_exact_mut(depth)
-        .zip(output.chunks_exact_mut(units))
-        .take(p.batches)
-    {
-        if !(fast && crate::arch::fc_f32_small(x, params, relu, out)) {
-            for (o, row) in out.iter_mut().zip(params.chunks_exact(depth + 1)) {
-                let mut total = 0.0f32;
-                for (x, w) in x.iter().zip(row) {
-                    total += x * w;
-                }
-                *o = crate::float::clamp_f32(total + row[depth], lo, hi);
-            }
-        }
-    }
+pub fn fully_connected_f32_chain(chain: &FcF32Chain<'_>, arena: &mut [f32]) {
+    crate::arch::fc_f32_chain(chain, arena);
 }
 
-/// Each output unit's weights followed by its bias, the layout of
-/// [`fully_connected_f32_regs`] (built by the compiler; this copy defines it for the tests).
+/// One layer of [`FcF32Chain`]'s table: the configuration word, then each output unit's
+/// weights followed by its bias, or at depth 1 pairs of weights then their two biases (built
+/// by the compiler; this copy defines it for the tests).
 #[cfg(test)]
-fn append_bias(weights: &[f32], bias: &[f32], depth: usize) -> Vec<f32> {
-    weights
-        .chunks_exact(depth)
-        .zip(bias)
-        .flat_map(|(w, b)| w.iter().chain(core::iter::once(b)).copied())
-        .collect()
+fn chain_layer(weights: &[f32], bias: &[f32], depth: usize, relu: bool) -> Vec<f32> {
+    let mut out = vec![f32::from_bits(FcF32Chain::cfg(
+        bias.len(),
+        depth == 16,
+        relu,
+    ))];
+    if depth == 1 {
+        for (w, b) in weights.chunks(2).zip(bias.chunks(2)) {
+            out.extend(w.iter().chain(b));
+        }
+    } else {
+        for (w, b) in weights.chunks_exact(depth).zip(bias) {
+            out.extend(w.iter().chain(core::iter::once(b)));
+        }
+    }
+    out
 }
 
 /// The weight re-layout [`fully_connected_f32_x4`] expects, from TFLite's
@@ -200,89 +189,143 @@ mod tests {
         -3.0e38,
     ];
 
+    /// A layer of random values in `[-2, 2)` with special values sprinkled by `case`, within
+    /// the chain's precondition: finite weights and biases, no bias `-0.0`.
+    fn layer(seed: u32, case: usize, depth: usize, units: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut weights = values(seed + 1000, units * depth);
+        let mut bias = values(seed + 2000, units);
+        let mut s = seed;
+        let mut pick = |n: usize| {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (s >> 8) as usize % n
+        };
+        for _ in 0..case % 4 {
+            let v = SPECIAL[pick(SPECIAL.len())];
+            if v.is_finite() && v.to_bits() != 0x8000_0000 {
+                match pick(2) {
+                    0 => weights[pick(units * depth)] = v,
+                    _ => bias[pick(units)] = v,
+                }
+            }
+        }
+        if case % 5 == 1 {
+            // Exact cancellation and all-zero rows: zero sums of both signs.
+            for w in weights.iter_mut().step_by(2) {
+                *w = -0.0;
+            }
+            bias[0] = 0.0;
+        }
+        if case % 9 == 4 {
+            bias[pick(units)] = 1.0e30;
+            weights[pick(units * depth)] = 3.0e38;
+        }
+        (weights, bias)
+    }
+
+    /// An input of random values with special values sprinkled by `case`.
+    fn input(seed: u32, case: usize, depth: usize) -> Vec<f32> {
+        let mut x = values(seed, depth);
+        for k in 0..case % 3 + usize::from(case % 11 == 5) * 4 {
+            x[(seed as usize + 7 * k) % depth] = SPECIAL[(case + 5 * k) % SPECIAL.len()];
+        }
+        if case % 7 == 3 {
+            x.iter_mut().for_each(|v| *v = 0.0);
+        }
+        if case % 13 == 6 {
+            x[0] = -x[0].abs();
+        }
+        x
+    }
+
+    /// Runs `layers` (`(depth, units, relu)`) as one chain, the input at arena float 32 and the
+    /// first output at 0, and as reference kernels one after the other; compares the bits of
+    /// every layer's output still in the arena.
+    fn check_chain(layers: &[(usize, usize, bool)], seed: u32, case: usize) {
+        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let x = input(seed, case, layers[0].0);
+        let mut table = Vec::new();
+        let mut want = x.clone();
+        let mut outs = Vec::new();
+        for (k, &(depth, units, relu)) in layers.iter().enumerate() {
+            let (weights, bias) = layer(seed + 10 * k as u32, case + k, depth, units);
+            table.extend(chain_layer(&weights, &bias, depth, relu));
+            let p = FullyConnectedF32Params {
+                batches: 1,
+                input_depth: depth,
+                output_depth: units,
+                activation_min: if relu { 0.0 } else { f32::MIN },
+                activation_max: f32::MAX,
+            };
+            let mut out = vec![0.0; units];
+            fully_connected_f32(&p, &want, &weights, &bias, &mut out);
+            want = out.clone();
+            outs.push(out);
+        }
+        table.push(0.0);
+        let chain = FcF32Chain::new(&table, 32, 0).expect("a valid chain");
+        let mut arena = vec![1.5f32; 64];
+        arena[32..32 + x.len()].copy_from_slice(&x);
+        fully_connected_f32_chain(&chain, &mut arena);
+        let last = layers.len() - 1;
+        for (k, out) in outs.iter().enumerate() {
+            if k + 2 <= last {
+                continue; // written over by layer k + 2
+            }
+            let at = if k % 2 == 0 { 0 } else { 32 };
+            assert_eq!(
+                bits(&arena[at..at + out.len()]),
+                bits(out),
+                "layers {layers:?} case {case}: layer {k}"
+            );
+        }
+    }
+
     #[test]
-    fn regs_kernel_bit_identical_to_reference() {
+    fn chain_bit_identical_to_reference() {
         let mut seed = 1u32;
-        for depth in [1usize, 16, 7] {
-            for units in [4usize, 16, 1, 8] {
-                for batches in [1usize, 2] {
-                    for (lo, hi) in [(0.0, f32::MAX), (f32::MIN, f32::MAX), (0.0, 6.0)] {
-                        for case in 0..40 {
-                            seed += 1;
-                            let mut input = values(seed, batches * depth);
-                            let mut weights = values(seed + 1000, units * depth);
-                            let mut bias = values(seed + 2000, units);
-                            // Sprinkle special values.
-                            let mut s = seed;
-                            let mut pick = |n: usize| {
-                                s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                                (s >> 8) as usize % n
-                            };
-                            let specials = case % 4 + usize::from(case % 11 == 5) * 6;
-                            for _ in 0..specials {
-                                let v = SPECIAL[pick(SPECIAL.len())];
-                                let (which, at) = (pick(3), pick(usize::MAX));
-                                match which {
-                                    0 => input[at % (batches * depth)] = v,
-                                    // The precondition: finite weights and biases, no bias -0.0.
-                                    1 if v.is_finite() => weights[at % (units * depth)] = v,
-                                    2 if v.is_finite() && v.to_bits() != 0x8000_0000 => {
-                                        bias[at % units] = v
-                                    }
-                                    _ => {}
-                                }
-                            }
-                            if case % 5 == 1 {
-                                // Exact cancellation and all-zero rows: zero sums of both signs.
-                                for w in weights.iter_mut().step_by(2) {
-                                    *w = -0.0;
-                                }
-                                bias[0] = 0.0;
-                                input[0] = -input[0].abs();
-                            }
-                            if case % 7 == 3 {
-                                for x in input.iter_mut() {
-                                    *x = 0.0;
-                                }
-                                bias[pick(units)] = 0.0;
-                            }
-                            if case % 9 == 4 {
-                                bias[pick(units)] = 1.0e30;
-                                input[pick(batches * depth)] = 3.0e38;
-                            }
-                            let p = FullyConnectedF32Params {
-                                batches,
-                                input_depth: depth,
-                                output_depth: units,
-                                activation_min: lo,
-                                activation_max: hi,
-                            };
-                            let mut want = vec![0.0; batches * units];
-                            let mut got = vec![1.0; batches * units];
-                            fully_connected_f32(&p, &input, &weights, &bias, &mut want);
-                            let mut x = input.clone();
-                            fully_connected_f32_regs(
-                                &p,
-                                &mut x,
-                                &append_bias(&weights, &bias, depth),
-                                &mut got,
-                            );
-                            let bits =
-                                |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                            assert_eq!(
-                                bits(&got),
-                                bits(&want),
-                                "depth {depth} units {units} case {case}"
-                            );
-                            assert_eq!(
-                                bits(&x),
-                                bits(&input),
-                                "input changed: depth {depth} case {case}"
-                            );
+        for case in 0..60 {
+            for depth in [1usize, 16] {
+                for units in [4usize, 16, 1, 8, 6] {
+                    for relu in [false, true] {
+                        seed += 1;
+                        let shape = if relu {
+                            units % 4 == 0
+                        } else {
+                            depth == 16 || units % 2 == 0
+                        };
+                        if shape {
+                            check_chain(&[(depth, units, relu)], seed, case);
                         }
                     }
                 }
             }
+            // The sine model's shape, and a longer chain.
+            check_chain(&[(1, 16, true), (16, 16, true), (16, 1, false)], seed, case);
+            check_chain(
+                &[(16, 16, true), (16, 16, false), (16, 3, false)],
+                seed,
+                case,
+            );
         }
+    }
+
+    #[test]
+    fn chain_rejects_what_the_kernel_does_not_run() {
+        let ok = chain_layer(&[0.5; 16], &[0.25; 4], 1, true);
+        let with_end = |t: &[f32]| [t, &[0.0]].concat();
+        assert!(FcF32Chain::new(&with_end(&ok), 8, 0).is_some());
+        // No end word, a word too many, a shape not supported, a bias -0.0, an infinite
+        // weight, input and output overlapping.
+        assert!(FcF32Chain::new(&ok, 8, 0).is_none());
+        assert!(FcF32Chain::new(&[&with_end(&ok)[..], &[1.0]].concat(), 8, 0).is_none());
+        let relu_6 = chain_layer(&[0.5; 6 * 16], &[0.25; 6], 16, true);
+        assert!(FcF32Chain::new(&with_end(&relu_6), 32, 0).is_none());
+        let none_6 = chain_layer(&[0.5; 6 * 16], &[0.25; 6], 16, false);
+        assert!(FcF32Chain::new(&with_end(&none_6), 32, 0).is_some());
+        let neg_zero = chain_layer(&[0.5; 4], &[0.25, -0.0, 0.0, 1.0], 1, true);
+        assert!(FcF32Chain::new(&with_end(&neg_zero), 8, 0).is_none());
+        let inf = chain_layer(&[0.5, f32::INFINITY, 0.0, 1.0], &[0.25; 4], 1, true);
+        assert!(FcF32Chain::new(&with_end(&inf), 8, 0).is_none());
+        assert!(FcF32Chain::new(&with_end(&ok), 2, 0).is_none());
     }
 }

@@ -46,7 +46,7 @@ fn main() -> ! {
 
     if !small_fc_matches_reference() {
         let mut line = harness::Line::new("@MISMATCH");
-        line.word("fully_connected_f32_regs");
+        line.word("fully_connected_f32_chain");
         line.send();
         all_match = false;
     }
@@ -95,12 +95,14 @@ const SPECIAL: [f32; 12] = [
     3.0e38,
 ];
 
-/// `fully_connected_f32_regs` (the kernel the sine model's layers run, with its target-specific
-/// inner loop) against the reference `fully_connected_f32` on this core, bit for bit, over
-/// pseudo-random layers of depth 1 and 16 with special values in the inputs and, within the
-/// kernel's precondition (finite, no bias `-0.0`), in the weights and biases.
+/// `fully_connected_f32_chain` (the kernel the sine model's layers run, with its target-specific
+/// routine) against the reference `fully_connected_f32` on this core, bit for bit, over
+/// pseudo-random one-layer chains of depth 1 and 16 with special values in the inputs and,
+/// within the kernel's precondition (finite, no bias `-0.0`), in the weights and biases.
 fn small_fc_matches_reference() -> bool {
-    use kiln::__private::{fully_connected_f32, fully_connected_f32_regs, FullyConnectedF32Params};
+    use kiln::__private::{
+        fully_connected_f32, fully_connected_f32_chain, FcF32Chain, FullyConnectedF32Params,
+    };
     let mut seed = 0x1234_5678u32;
     let mut next = move || {
         seed ^= seed << 13;
@@ -109,14 +111,13 @@ fn small_fc_matches_reference() -> bool {
         seed
     };
     let mut ok = true;
-    for case in 0..120u32 {
+    for case in 0..240u32 {
         let depth = if case % 2 == 0 { 16 } else { 1 };
-        let units = if depth == 1 {
-            4 * (1 + case as usize / 2 % 4)
-        } else {
-            1 + case as usize % 16
-        };
         let relu = case % 3 != 0;
+        let units = match (depth, relu) {
+            (1, _) | (_, true) => 4 * (1 + case as usize / 2 % 4) - 2 * usize::from(!relu),
+            _ => 1 + case as usize % 16,
+        };
         let (mut x, mut w, mut b) = ([0f32; 16], [0f32; 256], [0f32; 16]);
         let value = |r: u32| (r >> 8) as f32 / (1u32 << 22) as f32 - 2.0;
         for v in x.iter_mut().chain(w.iter_mut()).chain(b.iter_mut()) {
@@ -134,11 +135,37 @@ fn small_fc_matches_reference() -> bool {
         if case % 7 == 3 {
             x = [0.0; 16];
         }
-        let mut wb = [0f32; 16 * 17];
-        for u in 0..units {
-            wb[u * (depth + 1)..][..depth].copy_from_slice(&w[u * depth..][..depth]);
-            wb[u * (depth + 1) + depth] = b[u];
+        if case % 5 == 1 {
+            // Exact cancellation and zero rows: zero sums of both signs.
+            for v in w.iter_mut().step_by(2) {
+                *v = -0.0;
+            }
+            b[0] = 0.0;
         }
+        if case % 9 == 4 {
+            // Overflow to ±inf, which the exact pass clamps to ±f32::MAX.
+            b[next() as usize % units] = 1.0e30;
+            x[next() as usize % depth] = if case % 2 == 0 { 3.0e38 } else { -3.0e38 };
+        }
+        // The chain's table: the configuration word, then each unit's weights and bias (depth
+        // 1: pairs of weights, then their biases), then the end word.
+        let mut table = [0f32; 2 + 16 * 17];
+        table[0] = f32::from_bits(FcF32Chain::cfg(units, depth == 16, relu));
+        let mut k = 1;
+        for u in 0..units {
+            if depth == 1 {
+                table[1 + u / 2 * 4 + u % 2] = w[u];
+                table[1 + u / 2 * 4 + 2 + u % 2] = b[u];
+            } else {
+                table[k..k + 16].copy_from_slice(&w[u * 16..][..16]);
+                table[k + 16] = b[u];
+                k += 17;
+            }
+        }
+        let end = 1 + units * (depth + 1);
+        let Some(chain) = FcF32Chain::new(black_box(&table[..end + 1]), 16, 0) else {
+            return false;
+        };
         let p = FullyConnectedF32Params {
             batches: 1,
             input_depth: depth,
@@ -146,20 +173,21 @@ fn small_fc_matches_reference() -> bool {
             activation_min: if relu { 0.0 } else { f32::MIN },
             activation_max: f32::MAX,
         };
-        let (mut want, mut got) = ([0f32; 16], [1f32; 16]);
-        let mut parked = x;
-        let x = black_box(&x[..depth]);
-        fully_connected_f32(&p, x, &w[..units * depth], &b[..units], &mut want[..units]);
-        let parked = black_box(&mut parked[..depth]);
-        fully_connected_f32_regs(&p, parked, black_box(&wb[..]), &mut got[..units]);
-        // The kernel parks registers in a depth-16 input and restores it.
-        ok &= parked
-            .iter()
-            .zip(x)
-            .all(|(a, b)| a.to_bits() == b.to_bits());
+        let mut want = [0f32; 16];
+        fully_connected_f32(
+            &p,
+            &x[..depth],
+            &w[..units * depth],
+            &b[..units],
+            &mut want[..units],
+        );
+        // The arena: the output at float 0, the input at 16.
+        let mut arena = [1f32; 32];
+        arena[16..16 + depth].copy_from_slice(&x[..depth]);
+        fully_connected_f32_chain(&chain, black_box(&mut arena[..]));
         ok &= want
             .iter()
-            .zip(&got)
+            .zip(&arena)
             .take(units)
             .all(|(a, b)| a.to_bits() == b.to_bits());
     }
