@@ -98,9 +98,9 @@ pub fn conv_band_quads_s8(
         ) else {
             return;
         };
-        for (oy, out_row) in out.chunks_exact_mut(ow * od).enumerate() {
+        for (oy, out_row) in out.chunks_exact_mut((ow * od).max(1)).enumerate() {
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            for (r, row) in band.chunks_exact_mut(len).enumerate() {
+            for (r, row) in band.chunks_exact_mut(len.max(1)).enumerate() {
                 let iy = y0 + (r * g.dilation_height) as isize;
                 let src = usize::try_from(iy)
                     .ok()
@@ -121,10 +121,10 @@ pub fn conv_band_quads_s8(
                 if last < 3 {
                     // Past the row's end: the last real window again (its outputs are written
                     // last, so they must be its own).
-                    for step in wide.chunks_exact_mut(8) {
-                        let pair = [step[2 * last], step[2 * last + 1]];
-                        for slot in step.chunks_exact_mut(2).skip(last + 1) {
-                            slot.copy_from_slice(&pair);
+                    for step in wide.as_chunks_mut::<8>().0 {
+                        let pair = [step[(2 * last) & 7], step[(2 * last + 1) & 7]];
+                        for slot in step.as_chunks_mut::<2>().0.iter_mut().skip(last + 1) {
+                            *slot = pair;
                         }
                     }
                 }
