@@ -88,6 +88,20 @@ pub fn quad_table(
     Some(out)
 }
 
+/// `data` as runs of `run` bytes, each zero-padded to `padded` bytes (`padded ≥ run`): the
+/// weights of one window per channel rounded up to whole words, or of one filter row.
+pub fn pad_runs(data: &[u8], run: usize, padded: usize) -> Vec<u8> {
+    let runs = data.len().checked_div(run).unwrap_or(0);
+    let mut out = vec![0u8; runs * padded];
+    for (dst, src) in out
+        .chunks_exact_mut(padded.max(1))
+        .zip(data.chunks_exact(run.max(1)))
+    {
+        dst[..run].copy_from_slice(src);
+    }
+    out
+}
+
 /// The transpose of a row-major `[rows][cols]` matrix of bytes: `[cols][rows]`.
 pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows * cols);
@@ -141,6 +155,15 @@ pub fn small_window_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pads_every_run() {
+        assert_eq!(
+            pad_runs(&[1, 2, 3, 4, 5, 6], 3, 4),
+            [1, 2, 3, 0, 4, 5, 6, 0]
+        );
+        assert_eq!(pad_runs(&[1, 2], 2, 2), [1, 2]);
+    }
 
     #[test]
     fn interleaves_full_blocks_and_keeps_the_tail() {

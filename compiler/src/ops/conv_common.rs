@@ -537,10 +537,7 @@ pub fn conv_s8_fast(
     let group = if quads { 4 } else { 2 };
     let in_place =
         scratch.is_some_and(|b| !e.scratch_available(b) && e.in_place(input, geometry, (b, group)));
-    let mut padded = vec![0u8; oc * kp];
-    for (dst, src) in padded.chunks_exact_mut(kp).zip(c.weights.chunks_exact(k)) {
-        dst[..k].copy_from_slice(src);
-    }
+    let padded = crate::relayout::pad_runs(c.weights, k, kp);
     let table = quads
         .then(|| {
             let (m, s) = per_channel(oc, multipliers, shifts);
@@ -650,10 +647,7 @@ fn emit_band(
     if !useful || row == 0 || !e.scratch_available(bytes) {
         return None;
     }
-    let mut padded = vec![0u8; oc * depth];
-    for (dst, src) in padded.chunks_exact_mut(rw).zip(c.weights.chunks_exact(row)) {
-        dst[..row].copy_from_slice(src);
-    }
+    let padded = crate::relayout::pad_runs(c.weights, row, rw);
     let (m, s) = per_channel(oc, multipliers, shifts);
     let table = crate::relayout::quad_table(&padded, depth, c.bias, (&m, &s))?;
     let t = e.constant_i32(&table);

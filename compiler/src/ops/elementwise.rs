@@ -350,15 +350,6 @@ impl OpImpl for Binary {
                     });
                     e.call(k, quote!(MulQuantParams), p, &args)
                 } else {
-                    let q = add_sub_quant((s1, z1), (s2, z2), (so, zo), dt == DType::I16);
-                    let AddSubQuant {
-                        input1_offset,
-                        input2_offset,
-                        left_shift,
-                        output_offset,
-                        ..
-                    } = q;
-                    let ((m1, sh1), (m2, sh2), (mo, sho)) = (q.input1, q.input2, q.output);
                     if let Some(f) = self.fast_s8(g, node) {
                         let k = kernel(self.kind.name(), "s8_fast");
                         return Ok(match e.overwritten_input() {
@@ -373,6 +364,15 @@ impl OpImpl for Binary {
                             None => e.call(k, quote!(AddSubS8FastParams), f.tokens(false), &args),
                         });
                     }
+                    let q = add_sub_quant((s1, z1), (s2, z2), (so, zo), dt == DType::I16);
+                    let AddSubQuant {
+                        input1_offset,
+                        input2_offset,
+                        left_shift,
+                        output_offset,
+                        ..
+                    } = q;
+                    let ((m1, sh1), (m2, sh2), (mo, sho)) = (q.input1, q.input2, q.output);
                     let p = quote!(::kiln::__private::AddSubQuantParams {
                         shape: #shape, input1_offset: #input1_offset, input2_offset: #input2_offset,
                         left_shift: #left_shift, input1_multiplier: #m1, input1_shift: #sh1,

@@ -139,19 +139,8 @@ pub fn conv_band_quads_s8(
 #[cfg(test)]
 mod tests {
     use super::super::conv_s8_fast::quad_table;
-    use super::super::conv_s8_fast::tests::{im2col_geometry, Im2colCase, Lcg};
+    use super::super::conv_s8_fast::tests::{im2col_geometry, padded_weights, Im2colCase, Lcg};
     use super::*;
-
-    /// The `[output_depth][band_depth]` weights: each filter row zero-padded to whole words.
-    fn band_weights(weights: &[i8], g: &ConvGeometry) -> Vec<i8> {
-        let row = g.filter_width * g.filter_depth;
-        let rw = band_row_bytes(g);
-        let mut out = vec![0i8; g.output_depth * band_depth(g)];
-        for (dst, src) in out.chunks_exact_mut(rw).zip(weights.chunks_exact(row)) {
-            dst[..row].copy_from_slice(src);
-        }
-        out
-    }
 
     #[test]
     fn band_conv_matches_reference() {
@@ -159,7 +148,10 @@ mod tests {
         for _ in 0..600 {
             let g = im2col_geometry(&mut r);
             let c = Im2colCase::new(&mut r, g, 40000);
-            let padded = band_weights(&c.weights, &g);
+            // Each filter row zero-padded to whole words.
+            let row = g.filter_width * g.filter_depth;
+            let rows = g.output_depth * g.filter_height;
+            let padded = padded_weights(&c.weights, rows, row, band_row_bytes(&g));
             let table = quad_table(&padded, &c.bias, (&c.m, &c.s), band_depth(&g)).unwrap();
             let mut scratch = vec![0u32; band_scratch_bytes(&g) / 4];
             let mut got = vec![0i8; c.want.len()];

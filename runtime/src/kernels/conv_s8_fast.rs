@@ -1553,7 +1553,7 @@ pub(crate) mod tests {
     }
 
     /// The zero-padded `[output_depth][kp]` weights of the im2col kernels.
-    fn padded_weights(weights: &[i8], od: usize, k: usize, kp: usize) -> Vec<i8> {
+    pub(crate) fn padded_weights(weights: &[i8], od: usize, k: usize, kp: usize) -> Vec<i8> {
         let mut out = vec![0i8; od * kp];
         for (dst, src) in out.chunks_exact_mut(kp).zip(weights.chunks_exact(k)) {
             dst[..k].copy_from_slice(src);
