@@ -255,14 +255,30 @@ macro_rules! add_sub_s8_fast {
     ($(#[$doc:meta] $name:ident, #[$doc_in_place:meta] $in_place:ident: $combine:ident;)*) => {$(
         #[$doc]
         pub fn $name(p: &AddSubS8FastParams, in1: &[i8], in2: &[i8], out: &mut [i8]) {
-            for ((a, b), o) in in1.iter().zip(in2).zip(out.iter_mut()) {
+            // Four elements per step (one loop test per four), then the rest.
+            let n = out.len().min(in1.len()).min(in2.len());
+            let (in1, in2, out) = (&in1[..n], &in2[..n], &mut out[..n]);
+            let (o4, o_rest) = out.as_chunks_mut::<4>();
+            let (a4, a_rest) = in1.as_chunks::<4>();
+            let (b4, b_rest) = in2.as_chunks::<4>();
+            for ((o, a), b) in o4.iter_mut().zip(a4).zip(b4) {
+                *o = [0, 1, 2, 3].map(|j| add_sub_one(p, a[j], b[j], i32::$combine));
+            }
+            for ((o, a), b) in o_rest.iter_mut().zip(a_rest).zip(b_rest) {
                 *o = add_sub_one(p, *a, *b, i32::$combine);
             }
         }
 
         #[$doc_in_place]
         pub fn $in_place(p: &AddSubS8FastParams, in2: &[i8], io: &mut [i8]) {
-            for (a, b) in io.iter_mut().zip(in2) {
+            let n = io.len().min(in2.len());
+            let (in2, io) = (&in2[..n], &mut io[..n]);
+            let (io4, io_rest) = io.as_chunks_mut::<4>();
+            let (b4, b_rest) = in2.as_chunks::<4>();
+            for (a, b) in io4.iter_mut().zip(b4) {
+                *a = [0, 1, 2, 3].map(|j| add_sub_one(p, a[j], b[j], i32::$combine));
+            }
+            for (a, b) in io_rest.iter_mut().zip(b_rest) {
                 *a = add_sub_one(p, *a, *b, i32::$combine);
             }
         }
