@@ -102,6 +102,21 @@ pub fn pad_runs(data: &[u8], run: usize, padded: usize) -> Vec<u8> {
     out
 }
 
+/// CONV_2D-layout weights `[channels][kh][kw][depth]` with each channel's window in column
+/// order, `[channels][kw][kh][depth]`: the window order of the column band
+/// (`kiln::kernels::conv_band_s8`).
+pub fn window_columns(data: &[u8], kh: usize, kw: usize, depth: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for w in data.chunks_exact((kh * kw * depth).max(1)) {
+        for x in 0..kw {
+            for y in 0..kh {
+                out.extend_from_slice(&w[(y * kw + x) * depth..][..depth]);
+            }
+        }
+    }
+    out
+}
+
 /// The transpose of a row-major `[rows][cols]` matrix of bytes: `[cols][rows]`.
 pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows * cols);

@@ -608,25 +608,24 @@ pub fn conv_s8_fast(
     ))
 }
 
-/// The row band of `conv_band_quads_s8` (`kiln::kernels::conv_band_s8`, whose `band_*`
-/// functions this mirrors): the bytes of a filter row rounded up to whole words, the window
-/// depth (`filter_height` such rows) and the scratch bytes (four windows widened, then one band
-/// row per filter row).
-pub fn band(g: &Geometry) -> (usize, usize, usize) {
+/// The column band of `conv_band_quads_s8` (`kiln::kernels::conv_band_s8`, whose `band_*`
+/// functions this mirrors): the window depth (`filter_width` columns of `filter_height` pixels,
+/// rounded up to whole words) and the scratch bytes (four windows widened, then the band).
+pub fn band(g: &Geometry) -> (usize, usize) {
     let [_, iw, d] = g.input;
     let [kh, kw, _] = g.filter;
-    let row = (kw * d).div_ceil(4) * 4;
-    let depth = kh * row;
-    let lead = (4 - (g.pad[1] * d) % 4) % 4;
-    let windows = (4 * g.output[1].div_ceil(4)).saturating_sub(1) * g.stride[1] * d + row;
-    let len = (lead + windows.max((g.pad[1] + iw) * d)).div_ceil(4) * 4;
-    (row, depth, 8 * depth + kh * len)
+    let col = kh * d;
+    let depth = (kw * col).div_ceil(4) * 4;
+    let windows = (4 * g.output[1].div_ceil(4)).saturating_sub(1) * g.stride[1] + kw;
+    let columns = windows.max(g.pad[1] + iw);
+    let band = (columns * col + depth - kw * col).div_ceil(4) * 4;
+    (depth, 8 * depth + band)
 }
 
 /// `conv_band_quads_s8` for a convolution the quad kernel runs (fast requantization, biases
 /// that fit the table) when gathering windows would be slow — filter rows that are not whole
-/// words, or windows that cross the left or right padding — its scratch is free in the arena
-/// without growing it, and rounding the filter rows up adds at most a third to the window.
+/// words, or windows that cross the left or right padding — and its scratch is free in the
+/// arena without growing it.
 fn emit_band(
     e: &mut crate::expand::Emitter<'_>,
     c: &S8Conv<'_>,
@@ -639,15 +638,14 @@ fn emit_band(
     let [kh, kw, kd] = g.filter;
     let [_, iw, _] = g.input;
     let [_, ow, oc] = g.output;
-    let k = kh * kw * kd;
-    let (rw, depth, bytes) = band(g);
+    let (depth, bytes) = band(g);
     let row = kw * kd;
     let crosses = g.pad[1] > 0 || (ow.max(1) - 1) * g.stride[1] + kw > iw;
-    let useful = (row % 4 != 0 || crosses) && 3 * depth <= 4 * k.div_ceil(4) * 4;
-    if !useful || row == 0 || !e.scratch_available(bytes) {
+    if !(row % 4 != 0 || crosses) || row == 0 || !e.scratch_available(bytes) {
         return None;
     }
-    let padded = crate::relayout::pad_runs(c.weights, row, rw);
+    let columns = crate::relayout::window_columns(c.weights, kh, kw, kd);
+    let padded = crate::relayout::pad_runs(&columns, kh * row, depth);
     let (m, s) = per_channel(oc, multipliers, shifts);
     let table = crate::relayout::quad_table(&padded, depth, c.bias, (&m, &s))?;
     let t = e.constant_i32(&table);

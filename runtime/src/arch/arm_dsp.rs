@@ -215,6 +215,50 @@ pub fn fill_bytes(dst: &mut [u8], v: u8) {
     }
 }
 
+/// [`copy_rows`] for runs that are often shorter than a word (the pixels of one filter row
+/// into the column band of `kiln::kernels::conv_band_s8`): runs of 3 bytes (RGB pixels) move
+/// with a halfword and a byte, no inner loop; other runs go to [`copy_rows`].
+pub fn copy_short_rows(
+    dst: &mut [u8],
+    dst_step: usize,
+    src: &[u8],
+    src_step: usize,
+    rows: usize,
+    n: usize,
+) {
+    if n != 3 {
+        return copy_rows(dst, dst_step, src, src_step, rows, n);
+    }
+    if !super::runs_fit(dst.len(), dst_step, rows, n)
+        || !super::runs_fit(src.len(), src_step, rows, n)
+    {
+        return;
+    }
+    // SAFETY: every run lies inside the slices (checked above; distinct borrows), `rows ≥ 1`;
+    // each step moves exactly 3 bytes; every clobbered register is declared.
+    unsafe {
+        asm!(
+            "2:",
+            "ldrh {h}, [{s}]",
+            "ldrb {b}, [{s}, #2]",
+            "add {s}, {s}, {ss}",
+            "strh {h}, [{d}]",
+            "strb {b}, [{d}, #2]",
+            "add {d}, {d}, {ds}",
+            "subs {rows}, {rows}, #1",
+            "bne 2b",
+            rows = inout(reg) rows => _,
+            s = inout(reg) src.as_ptr() => _,
+            d = inout(reg) dst.as_mut_ptr() => _,
+            ss = in(reg) src_step,
+            ds = in(reg) dst_step,
+            h = out(reg) _,
+            b = out(reg) _,
+            options(nostack),
+        );
+    }
+}
+
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst` (the rows of a convolution window into its gathered form), word by word then byte by
 /// byte. Copies nothing unless every run lies inside both slices.

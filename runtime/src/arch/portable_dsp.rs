@@ -228,6 +228,19 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
     }
 }
 
+/// [`copy_rows`] for runs that are often shorter than a word (the twin of the DSP version,
+/// which moves runs of 1 to 3 bytes without a loop per run).
+pub fn copy_short_rows(
+    dst: &mut [u8],
+    dst_step: usize,
+    src: &[u8],
+    src_step: usize,
+    rows: usize,
+    n: usize,
+) {
+    copy_rows(dst, dst_step, src, src_step, rows, n);
+}
+
 /// Copies `rows` runs of `n` bytes, `src_step` bytes apart in `src` and `dst_step` apart in
 /// `dst`. Copies nothing unless every run lies inside both slices.
 pub fn copy_rows(

@@ -1,58 +1,61 @@
-//! int8 CONV_2D over a row band: [`conv_band_quads_s8`], the quad kernel of
+//! int8 CONV_2D over a column band: [`conv_band_quads_s8`], the quad kernel of
 //! [`super::conv_s8_fast`] for convolutions whose windows cannot be widened straight from the
 //! input (filter rows that are not whole words, windows that cross the padding).
 //!
-//! For each output row the `filter_height` input rows its windows read are copied into a band:
-//! one band row per filter row, the input row in the middle and the padding columns (and the
-//! rows above or below the input) holding the input zero point, which widens to 0. Every window
-//! of the row then lies inside the band, each filter row a run of whole words (the filter row
-//! rounded up; the weights are zero there), so [`crate::arch::widen_quad`] widens four windows
-//! at a time straight from it, and [`crate::arch::pointwise_quads`] runs every channel as for a
-//! 1×1 convolution. Copying `filter_height` rows per output row replaces gathering every window
-//! byte by byte.
+//! For each output row the `filter_height` input rows its windows read are copied into a band
+//! laid out column by column: band column `x` (input column `x − pad_width`) holds the
+//! `filter_height` pixels of that column its windows read, one after the other
+//! ([`band_column_bytes`]). Padding columns, and rows above or below the input, hold the input
+//! zero point, which widens to 0. A window is then `filter_width` consecutive columns, one
+//! contiguous run of `filter_width · filter_height · depth` bytes (the weights are transposed
+//! to that order and zero-padded to whole words: [`band_depth`]), so
+//! [`crate::arch::widen_quad`] widens four windows at a time straight from the band, and
+//! [`crate::arch::pointwise_quads`] runs every channel as for a 1×1 convolution. Copying
+//! `filter_height` rows per output row replaces gathering every window byte by byte, and the
+//! window is only rounded up once, not per filter row.
 
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::conv_s8_fast::{quad_channels, quad_params, splat};
-use crate::arch::{copy_rows, fill_bytes, widen_quad, WidenQuad};
+use crate::arch::{copy_short_rows, fill_bytes, widen_quad, WidenQuad};
 
-/// Bytes of one filter row in a band window: `filter_width · input_depth` rounded up to whole
-/// words (the weights are zero-padded alike).
-pub const fn band_row_bytes(g: &ConvGeometry) -> usize {
-    (g.filter_width * g.filter_depth).div_ceil(4) * 4
+/// Bytes of one band column: the `filter_height` pixels of one input column a row of windows
+/// reads.
+pub const fn band_column_bytes(g: &ConvGeometry) -> usize {
+    g.filter_height * g.input_depth
 }
 
-/// Elements of one band window (and of each output channel's padded weights):
-/// `filter_height · `[`band_row_bytes`].
+/// Elements of one band window (and of each output channel's transposed, padded weights):
+/// `filter_width` columns rounded up to whole words.
 pub const fn band_depth(g: &ConvGeometry) -> usize {
-    g.filter_height * band_row_bytes(g)
+    (g.filter_width * band_column_bytes(g)).div_ceil(4) * 4
 }
 
-/// Where a band row's column 0 (input column `−pad_width`) sits, so that input column 0 starts
-/// on a word (`lead`), and the bytes per band row (`len`, whole words): room for the input row
-/// after the left padding and for the last group of four windows of an output row.
-pub const fn band_layout(g: &ConvGeometry) -> (usize, usize) {
-    let d = g.input_depth;
-    let lead = (4 - (g.pad_width * d) % 4) % 4;
+/// Bytes of the band: every column the windows of an output row read (the last group of four
+/// windows included, past the row's end) and the bytes the last window's rounding reads past
+/// them, in whole words.
+pub const fn band_bytes(g: &ConvGeometry) -> usize {
+    let col = band_column_bytes(g);
     let groups = g.output_width.div_ceil(4);
-    let windows = (4 * groups).saturating_sub(1) * g.stride_width * d + band_row_bytes(g);
-    let input = (g.pad_width + g.input_width) * d;
-    let len = lead + if windows > input { windows } else { input };
-    (lead, len.div_ceil(4) * 4)
+    let windows = (4 * groups).saturating_sub(1) * g.stride_width + g.filter_width;
+    let input = g.pad_width + g.input_width;
+    let columns = if windows > input { windows } else { input };
+    (columns * col + band_depth(g) - g.filter_width * col).div_ceil(4) * 4
 }
 
 /// Scratch bytes [`conv_band_quads_s8`] needs: four windows widened, then the band.
 pub const fn band_scratch_bytes(g: &ConvGeometry) -> usize {
-    8 * band_depth(g) + g.filter_height * band_layout(g).1
+    8 * band_depth(g) + band_bytes(g)
 }
 
 /// int8 CONV_2D without groups and with horizontal dilation 1, bit-exact with
 /// [`super::conv::conv_2d_s8`], whose requantization the compiler proved fast (as for
 /// [`super::conv_s8_fast::conv_im2col_quads_s8`]): output row by output row, the input rows of
-/// its windows are copied into a band (see the module documentation), then four windows at a
-/// time are widened with the input offset from the band and multiplied by every channel.
-/// `table` is `quad_table`'s layout over the `[output_depth][band_depth]` weights, each filter
-/// row zero-padded to [`band_row_bytes`], with the plain bias; `scratch` holds
-/// [`band_scratch_bytes`]. Does nothing if a slice is too short.
+/// its windows are copied into a column band (see the module documentation), then four windows
+/// at a time are widened with the input offset from the band and multiplied by every channel.
+/// `table` is `quad_table`'s layout over the `[output_depth][band_depth]` weights, each
+/// channel's window transposed to `[filter_width][filter_height][depth]` and zero-padded to
+/// [`band_depth`], with the plain bias; `scratch` holds [`band_scratch_bytes`]. Does nothing if
+/// a slice is too short.
 pub fn conv_band_quads_s8(
     p: &ConvQuantParams,
     input: &[i8],
@@ -63,9 +66,8 @@ pub fn conv_band_quads_s8(
     let g = &p.geometry;
     let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
     let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
-    let (kh, rw, kp) = (g.filter_height, band_row_bytes(g), band_depth(g));
-    let (lead, len) = band_layout(g);
-    if ow == 0 || kp == 0 || g.dilation_width != 1 || g.filter_depth != d {
+    let (kh, col, kp) = (g.filter_height, band_column_bytes(g), band_depth(g));
+    if ow == 0 || iw == 0 || kp == 0 || g.dilation_width != 1 || g.filter_depth != d {
         return;
     }
     let Some((wide, band)) = scratch.split_at_mut_checked(8 * kp) else {
@@ -73,20 +75,21 @@ pub fn conv_band_quads_s8(
     };
     let (Ok(wide), Some(band)) = (
         bytemuck::try_cast_slice_mut::<u8, u32>(wide),
-        band.get_mut(..kh * len),
+        band.get_mut(..band_bytes(g)),
     ) else {
         return;
     };
     let zero = (-p.input_offset) as u8;
     fill_bytes(band, zero);
     let q = WidenQuad {
-        rows: kh,
-        words: rw / 4,
-        dx: g.stride_width * d,
-        step: len,
+        rows: 1,
+        words: kp / 4,
+        dx: g.stride_width * col,
+        step: kp,
         offset: splat(p.input_offset),
     };
-    let (run, at) = (iw * d, lead + g.pad_width * d);
+    // The input columns of the band: `iw` runs of `d` bytes, `col` bytes apart.
+    let (run, first, span) = (iw * d, g.pad_width * col, (iw - 1) * col + d);
     let (image, pixels) = (ih * run, oh * ow);
     let range = (p.activation_min, p.activation_max);
     let x: &[u8] = bytemuck::cast_slice(input);
@@ -100,23 +103,28 @@ pub fn conv_band_quads_s8(
         };
         for (oy, out_row) in out.chunks_exact_mut((ow * od).max(1)).enumerate() {
             let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            for (r, row) in band.chunks_exact_mut(len.max(1)).enumerate() {
+            for r in 0..kh {
                 let iy = y0 + (r * g.dilation_height) as isize;
                 let src = usize::try_from(iy)
                     .ok()
                     .filter(|iy| *iy < ih)
                     .and_then(|iy| img.get(iy * run..(iy + 1) * run));
-                let Some(dst) = row.get_mut(at..at + run) else {
+                let at = first + r * d;
+                let Some(dst) = band.get_mut(at..at + span) else {
                     return;
                 };
                 match src {
-                    Some(src) => copy_rows(dst, 0, src, 0, 1, run),
-                    None => fill_bytes(dst, zero),
+                    Some(src) => copy_short_rows(dst, col, src, d, iw, d),
+                    None => {
+                        for px in dst.chunks_mut(col) {
+                            fill_bytes(px.get_mut(..d).unwrap_or_default(), zero);
+                        }
+                    }
                 }
             }
             for q0 in (0..ow).step_by(4) {
                 let last = (ow - q0).min(4) - 1;
-                let src = band.get(lead + q0 * q.dx..).unwrap_or_default();
+                let src = band.get(q0 * q.dx..).unwrap_or_default();
                 widen_quad(&q, src, wide);
                 if last < 3 {
                     // Past the row's end: the last real window again (its outputs are written
@@ -148,10 +156,17 @@ mod tests {
         for _ in 0..600 {
             let g = im2col_geometry(&mut r);
             let c = Im2colCase::new(&mut r, g, 40000);
-            // Each filter row zero-padded to whole words.
-            let row = g.filter_width * g.filter_depth;
-            let rows = g.output_depth * g.filter_height;
-            let padded = padded_weights(&c.weights, rows, row, band_row_bytes(&g));
+            // Each window transposed to [filter_width][filter_height][depth], padded to words.
+            let (kh, kw, kd) = (g.filter_height, g.filter_width, g.filter_depth);
+            let mut columns = Vec::new();
+            for w in c.weights.chunks_exact(kh * kw * kd) {
+                for x in 0..kw {
+                    for y in 0..kh {
+                        columns.extend_from_slice(&w[(y * kw + x) * kd..][..kd]);
+                    }
+                }
+            }
+            let padded = padded_weights(&columns, g.output_depth, kh * kw * kd, band_depth(&g));
             let table = quad_table(&padded, &c.bias, (&c.m, &c.s), band_depth(&g)).unwrap();
             let mut scratch = vec![0u32; band_scratch_bytes(&g) / 4];
             let mut got = vec![0i8; c.want.len()];
