@@ -116,7 +116,7 @@ pub fn conv_band_quads_s8(
                 match src {
                     Some(src) => copy_short_rows(dst, col, src, d, iw, d),
                     None => {
-                        for px in dst.chunks_mut(col) {
+                        for px in dst.chunks_mut(col.max(1)) {
                             fill_bytes(px.get_mut(..d).unwrap_or_default(), zero);
                         }
                     }
