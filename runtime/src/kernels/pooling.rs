@@ -9,7 +9,9 @@
 
 use super::activations::clamp_s8x4;
 use super::conv::activation_f32;
-use crate::arch::{inc_ge_s16x2, max_s8x4, sxtab16, sxtab16_ror8};
+use crate::arch::{
+    add_positive_s16x2, interleave_lanes, max_s8x4, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8,
+};
 
 /// Shapes, window and padding of one pooling layer.
 #[derive(Clone, Copy, Debug)]
@@ -206,7 +208,7 @@ pub fn max_pool_2d_s16(p: &PoolQuantParams, input: &[i16], output: &mut [i16]) {
 }
 
 /// Whether the `_x4` int8 kernels run a layer: channels in fours, no padding and every window
-/// wholly inside the input (so every average divides by the full window), the activation range
+/// (not empty) wholly inside the input (so every average divides by the full window), the activation range
 /// within int8 and not empty, and the slices (lengths `input`, `output`) holding every tensor.
 pub fn words_fit(p: &PoolQuantParams, input: usize, output: usize) -> bool {
     let g = &p.geometry;
@@ -230,6 +232,8 @@ pub fn words_fit(p: &PoolQuantParams, input: usize, output: usize) -> bool {
     };
     g.depth > 0
         && g.depth.is_multiple_of(4)
+        && g.filter_height > 0
+        && g.filter_width > 0
         && g.pad_height == 0
         && g.pad_width == 0
         && -128 <= p.activation_min
@@ -248,13 +252,14 @@ fn load4(x: &[i8], i: usize) -> u32 {
 }
 
 /// Visits every set of four output channels in NHWC order with the words of its window (whole,
-/// see [`words_fit`]) in TFLM's order (window row, window column), four channels per word.
+/// see [`words_fit`]) in TFLM's order (window row, window column), four channels per word: the
+/// first word starts the accumulator, `add` takes in the others, `finish` gives the output word.
 #[inline(always)]
 fn pool_words<A: Copy>(
     g: &PoolGeometry,
     input: &[i8],
     output: &mut [i8],
-    zero: A,
+    mut first: impl FnMut(u32) -> A,
     mut add: impl FnMut(A, u32) -> A,
     mut finish: impl FnMut(A) -> u32,
 ) {
@@ -267,10 +272,14 @@ fn pool_words<A: Copy>(
             for ox in 0..g.output_width {
                 let base = y + ox * g.stride_width * d;
                 for c in 0..d / 4 {
-                    let mut acc = zero;
-                    for fy in 0..g.filter_height {
+                    let tap = |fy: usize, fx: usize| load4(input, base + fy * row + fx * d + 4 * c);
+                    let mut acc = first(tap(0, 0));
+                    for fx in 1..g.filter_width {
+                        acc = add(acc, tap(0, fx));
+                    }
+                    for fy in 1..g.filter_height {
                         for fx in 0..g.filter_width {
-                            acc = add(acc, load4(input, base + fy * row + fx * d + 4 * c));
+                            acc = add(acc, tap(fy, fx));
                         }
                     }
                     let Some(o) = out.next() else {
@@ -287,9 +296,9 @@ fn pool_words<A: Copy>(
 
 /// int8 average pooling four channels at a time, as [`avg_pool_2d_s8`] for a window of 2 to 256
 /// elements, a power of two, that [`words_fit`] (else it runs [`avg_pool_2d_s8`]): the window
-/// sums in 16-bit lanes (even and odd channels) start from `n/2 − 1`, gain 1 where the sum is
-/// positive, and an arithmetic shift by log2 `n` then gives TFLM's rounded quotient (`(sum ±
-/// n/2) / n`, which lies in int8: only each lane's low byte is kept).
+/// sums in 16-bit lanes (even and odd channels) gain `n/2 − 1`, and 1 more where positive, and
+/// an arithmetic shift by log2 `n` then gives TFLM's rounded quotient (`(sum ± n/2) / n`, which
+/// lies in int8: only each lane's low byte is kept).
 pub fn avg_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
     let n = g.filter_height * g.filter_width;
@@ -297,18 +306,17 @@ pub fn avg_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
         return avg_pool_2d_s8(p, input, output);
     }
     let k = n.trailing_zeros();
-    let half = (n as u32 / 2) * 0x0001_0001;
-    let start = half - 0x0001_0001;
+    let half_less_one = (n as u32 / 2 - 1) * 0x0001_0001;
     pool_words(
         g,
         input,
         output,
-        (start, start),
+        |w| (sxtb16(w), sxtb16_ror8(w)),
         |(e, o), w| (sxtab16(e, w), sxtab16_ror8(o, w)),
         |(e, o)| {
-            let (e, o) = (inc_ge_s16x2(e, half), inc_ge_s16x2(o, half));
-            let w = (e >> k) & 0x00ff_00ff | ((o >> k) & 0x00ff_00ff) << 8;
-            clamp_s8x4(w, p.activation_min, p.activation_max)
+            let e = add_positive_s16x2(e, half_less_one) >> k;
+            let o = add_positive_s16x2(o, half_less_one) >> k;
+            clamp_s8x4(interleave_lanes(e, o), p.activation_min, p.activation_max)
         },
     );
 }
@@ -319,9 +327,14 @@ pub fn max_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
     if !words_fit(p, input.len(), output.len()) {
         return max_pool_2d_s8(p, input, output);
     }
-    pool_words(&p.geometry, input, output, 0x8080_8080, max_s8x4, |m| {
-        clamp_s8x4(m, p.activation_min, p.activation_max)
-    });
+    pool_words(
+        &p.geometry,
+        input,
+        output,
+        |w| w,
+        max_s8x4,
+        |m| clamp_s8x4(m, p.activation_min, p.activation_max),
+    );
 }
 
 #[cfg(test)]
