@@ -80,9 +80,9 @@ pub struct PoolDims {
 
 impl PoolDims {
     /// Whether the runtime's four-channels-per-word int8 kernel runs this layer (its
-    /// `words_fit`): channels in fours, no padding, every window inside the input; for an
+    /// `pool_x4_fits`): channels in fours, no padding, every window inside the input; for an
     /// average, a window of 2 to 256 elements, a power of two (a shift divides).
-    pub fn words_fit(&self, kind: PoolKind) -> bool {
+    pub fn x4_fits(&self, kind: PoolKind) -> bool {
         let inside = |i: usize| {
             self.output[i]
                 .checked_sub(1)
@@ -208,14 +208,14 @@ impl OpImpl for Pool2d {
                 quote!(::kiln::__private::PoolQuantParams { geometry: #geometry, activation_min: #lo, activation_max: #hi }),
             )
         };
-        let words = dt == DType::I8 && dims.words_fit(self.kind);
+        let x4 = dt == DType::I8 && dims.x4_fits(self.kind);
         let kernel = match (self.kind, dt) {
             (PoolKind::Average, DType::F32) => quote!(avg_pool_2d_f32),
-            (PoolKind::Average, DType::I8) if words => quote!(avg_pool_2d_x4_s8),
+            (PoolKind::Average, DType::I8) if x4 => quote!(avg_pool_2d_x4_s8),
             (PoolKind::Average, DType::I8) => quote!(avg_pool_2d_s8),
             (PoolKind::Average, _) => quote!(avg_pool_2d_s16),
             (PoolKind::Max, DType::F32) => quote!(max_pool_2d_f32),
-            (PoolKind::Max, DType::I8) if words => quote!(max_pool_2d_x4_s8),
+            (PoolKind::Max, DType::I8) if x4 => quote!(max_pool_2d_x4_s8),
             (PoolKind::Max, DType::I8) => quote!(max_pool_2d_s8),
             (PoolKind::Max, _) => quote!(max_pool_2d_s16),
         };
@@ -269,32 +269,32 @@ mod tests {
             stride: [2, 2],
             pad: [0, 0],
         };
-        assert!(dims.words_fit(PoolKind::Average) && dims.words_fit(PoolKind::Max));
+        assert!(dims.x4_fits(PoolKind::Average) && dims.x4_fits(PoolKind::Max));
         let odd = PoolDims { depth: 6, ..dims };
-        assert!(!odd.words_fit(PoolKind::Max));
+        assert!(!odd.x4_fits(PoolKind::Max));
         let padded = PoolDims {
             pad: [0, 1],
             ..dims
         };
-        assert!(!padded.words_fit(PoolKind::Max));
+        assert!(!padded.x4_fits(PoolKind::Max));
         // SAME padding with none before but the last window past the input.
         let past = PoolDims {
             input: [15, 15],
             ..dims
         };
-        assert!(!past.words_fit(PoolKind::Max));
+        assert!(!past.x4_fits(PoolKind::Max));
         let nine = PoolDims {
             input: [3, 3],
             output: [1, 1],
             filter: [3, 3],
             ..dims
         };
-        assert!(nine.words_fit(PoolKind::Max) && !nine.words_fit(PoolKind::Average));
+        assert!(nine.x4_fits(PoolKind::Max) && !nine.x4_fits(PoolKind::Average));
         let one = PoolDims {
             filter: [1, 1],
             ..dims
         };
-        assert!(one.words_fit(PoolKind::Max) && !one.words_fit(PoolKind::Average));
+        assert!(one.x4_fits(PoolKind::Max) && !one.x4_fits(PoolKind::Average));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! the number of input elements actually inside the window. Quantized pooling requires equal
 //! input and output quantization, so there is no requantization.
 //!
-//! The `_x4` int8 kernels take four channels per 32-bit word (see [`words_fit`] for the layers
+//! The `_x4` int8 kernels take four channels per 32-bit word (see [`pool_x4_fits`] for the layers
 //! they run; they hand any other to the reference kernel) and give the same bytes.
 
 use super::activations::clamp_s8x4;
@@ -208,9 +208,10 @@ pub fn max_pool_2d_s16(p: &PoolQuantParams, input: &[i16], output: &mut [i16]) {
 }
 
 /// Whether the `_x4` int8 kernels run a layer: channels in fours, no padding and every window
-/// (not empty) wholly inside the input (so every average divides by the full window), the activation range
-/// within int8 and not empty, and the slices (lengths `input`, `output`) holding every tensor.
-pub fn words_fit(p: &PoolQuantParams, input: usize, output: usize) -> bool {
+/// (not empty) wholly inside the input (so every average divides by the full window), the
+/// activation range within int8 and not empty, and the slices (lengths `input`, `output`)
+/// holding every tensor.
+pub fn pool_x4_fits(p: &PoolQuantParams, input: usize, output: usize) -> bool {
     let g = &p.geometry;
     let need = || {
         let reach = |out: usize, stride: usize, filter: usize| {
@@ -252,7 +253,7 @@ fn load4(x: &[i8], i: usize) -> u32 {
 }
 
 /// Visits every set of four output channels in NHWC order with the words of its window (whole,
-/// see [`words_fit`]) in TFLM's order (window row, window column), four channels per word: the
+/// see [`pool_x4_fits`]) in TFLM's order (window row, window column), four channels per word: the
 /// first word starts the accumulator, `add` takes in the others, `finish` gives the output word.
 #[inline(always)]
 fn pool_words<A: Copy>(
@@ -295,14 +296,17 @@ fn pool_words<A: Copy>(
 }
 
 /// int8 average pooling four channels at a time, as [`avg_pool_2d_s8`] for a window of 2 to 256
-/// elements, a power of two, that [`words_fit`] (else it runs [`avg_pool_2d_s8`]): the window
+/// elements, a power of two, that [`pool_x4_fits`] (else it runs [`avg_pool_2d_s8`]): the window
 /// sums in 16-bit lanes (even and odd channels) gain `n/2 − 1`, and 1 more where positive, and
 /// an arithmetic shift by log2 `n` then gives TFLM's rounded quotient (`(sum ± n/2) / n`, which
 /// lies in int8: only each lane's low byte is kept).
 pub fn avg_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
-    let n = g.filter_height * g.filter_width;
-    if !(2..=256).contains(&n) || !n.is_power_of_two() || !words_fit(p, input.len(), output.len()) {
+    let n = g.filter_height.saturating_mul(g.filter_width);
+    if !(2..=256).contains(&n)
+        || !n.is_power_of_two()
+        || !pool_x4_fits(p, input.len(), output.len())
+    {
         return avg_pool_2d_s8(p, input, output);
     }
     let k = n.trailing_zeros();
@@ -322,9 +326,9 @@ pub fn avg_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
 }
 
 /// int8 max pooling four channels at a time, as [`max_pool_2d_s8`] for a layer that
-/// [`words_fit`] (else it runs [`max_pool_2d_s8`]).
+/// [`pool_x4_fits`] (else it runs [`max_pool_2d_s8`]).
 pub fn max_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
-    if !words_fit(p, input.len(), output.len()) {
+    if !pool_x4_fits(p, input.len(), output.len()) {
         return max_pool_2d_s8(p, input, output);
     }
     pool_words(
@@ -680,7 +684,7 @@ mod tests {
                 reference(&p, &input, &mut want);
                 x4(&p, &input, &mut got);
                 assert_eq!(got, want, "{p:?}");
-                fast[j] += usize::from(words_fit(&p, input.len(), len));
+                fast[j] += usize::from(pool_x4_fits(&p, input.len(), len));
             }
         }
         assert!(fast[0] > 1000 && fast[1] > 1000, "{fast:?}");
