@@ -79,6 +79,27 @@ pub struct PoolDims {
 }
 
 impl PoolDims {
+    /// Whether the runtime's four-channels-per-word int8 kernel runs this layer (its
+    /// `pool_x4_fits`): channels in fours, no padding, every window inside the input; for an
+    /// average, a window of 2 to 256 elements, a power of two (a shift divides).
+    pub fn x4_fits(&self, kind: PoolKind) -> bool {
+        let inside = |i: usize| {
+            self.output[i]
+                .checked_sub(1)
+                .and_then(|o| o.checked_mul(self.stride[i]))
+                .and_then(|r| r.checked_add(self.filter[i]))
+                .is_some_and(|end| end <= self.input[i])
+        };
+        let n = self.filter[0].saturating_mul(self.filter[1]);
+        let window = kind == PoolKind::Max || ((2..=256).contains(&n) && n.is_power_of_two());
+        self.depth > 0
+            && self.depth.is_multiple_of(4)
+            && self.pad == [0, 0]
+            && inside(0)
+            && inside(1)
+            && window
+    }
+
     fn tokens(&self) -> TokenStream {
         let PoolDims {
             batches,
@@ -187,11 +208,14 @@ impl OpImpl for Pool2d {
                 quote!(::kiln::__private::PoolQuantParams { geometry: #geometry, activation_min: #lo, activation_max: #hi }),
             )
         };
+        let x4 = dt == DType::I8 && dims.x4_fits(self.kind);
         let kernel = match (self.kind, dt) {
             (PoolKind::Average, DType::F32) => quote!(avg_pool_2d_f32),
+            (PoolKind::Average, DType::I8) if x4 => quote!(avg_pool_2d_x4_s8),
             (PoolKind::Average, DType::I8) => quote!(avg_pool_2d_s8),
             (PoolKind::Average, _) => quote!(avg_pool_2d_s16),
             (PoolKind::Max, DType::F32) => quote!(max_pool_2d_f32),
+            (PoolKind::Max, DType::I8) if x4 => quote!(max_pool_2d_x4_s8),
             (PoolKind::Max, DType::I8) => quote!(max_pool_2d_s8),
             (PoolKind::Max, _) => quote!(max_pool_2d_s16),
         };
@@ -232,6 +256,45 @@ mod tests {
         // total (3−1)·2+3−5 = 2 → 1 before.
         assert_eq!(dims.pad, [1, 1]);
         assert_eq!(dims.output, [3, 3]);
+    }
+
+    #[test]
+    fn word_kernels_only_for_whole_windows_of_four_channels() {
+        let dims = PoolDims {
+            batches: 1,
+            input: [16, 16],
+            depth: 8,
+            output: [8, 8],
+            filter: [2, 2],
+            stride: [2, 2],
+            pad: [0, 0],
+        };
+        assert!(dims.x4_fits(PoolKind::Average) && dims.x4_fits(PoolKind::Max));
+        let odd = PoolDims { depth: 6, ..dims };
+        assert!(!odd.x4_fits(PoolKind::Max));
+        let padded = PoolDims {
+            pad: [0, 1],
+            ..dims
+        };
+        assert!(!padded.x4_fits(PoolKind::Max));
+        // SAME padding with none before but the last window past the input.
+        let past = PoolDims {
+            input: [15, 15],
+            ..dims
+        };
+        assert!(!past.x4_fits(PoolKind::Max));
+        let nine = PoolDims {
+            input: [3, 3],
+            output: [1, 1],
+            filter: [3, 3],
+            ..dims
+        };
+        assert!(nine.x4_fits(PoolKind::Max) && !nine.x4_fits(PoolKind::Average));
+        let one = PoolDims {
+            filter: [1, 1],
+            ..dims
+        };
+        assert!(one.x4_fits(PoolKind::Max) && !one.x4_fits(PoolKind::Average));
     }
 
     #[test]

@@ -38,6 +38,16 @@ mod portable_dsp_dw;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp_dw::*;
 
+#[cfg(kiln_dsp)]
+mod arm_dsp_pool;
+#[cfg(kiln_dsp)]
+pub use arm_dsp_pool::*;
+
+#[cfg(not(kiln_dsp))]
+mod portable_dsp_pool;
+#[cfg(not(kiln_dsp))]
+pub use portable_dsp_pool::*;
+
 /// Any depthwise window (clipped to the input, or of any filter size), as [`dw_rect_x4`] walks it
 /// for `groups` sets of four channels: `rows` rows of `cols` input taps, `x_col` bytes apart in a
 /// row and `x_row` bytes apart between rows. The table holds `taps + 9` words per set (four

@@ -4,6 +4,7 @@
 //! TFLM's reference kernels; their constants come from the compiler.
 
 use super::fixedpoint;
+use crate::arch::{max_s8x4, min_s8x4};
 use crate::quant::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 
 /// Parameters of the float activations that have none ([`relu_f32`], [`relu6_f32`],
@@ -91,10 +92,50 @@ macro_rules! relu6_quant {
 }
 
 relu6_quant! {
-    /// int8 RELU6 (a clamp), bit-exact with TFLM.
-    relu6_s8: i8;
+    /// int8 RELU6 (a clamp) one byte at a time, bit-exact with TFLM (any bounds).
+    relu6_bytes_s8: i8;
     /// int16 RELU6 (a clamp), bit-exact with TFLM.
     relu6_s16: i16;
+}
+
+/// `max(·, lo)` then `min(·, hi)` on each signed byte of `w` (`lo..=hi` within int8), skipping a
+/// bound that clamps nothing.
+#[inline(always)]
+pub(crate) fn clamp_s8x4(w: u32, lo: i32, hi: i32) -> u32 {
+    let splat = |v: i32| u32::from(v as i8 as u8) * 0x0101_0101;
+    let w = if lo > -128 { max_s8x4(w, splat(lo)) } else { w };
+    if hi < 127 {
+        min_s8x4(w, splat(hi))
+    } else {
+        w
+    }
+}
+
+/// int8 RELU6 (a clamp), bit-exact with TFLM: two words of four bytes at a time when the bounds
+/// lie in int8 in order (as the compiler makes them), else [`relu6_bytes_s8`].
+pub fn relu6_s8(p: &Relu6QuantParams, input: &[i8], output: &mut [i8]) {
+    if !(-128 <= p.lower && p.lower <= p.upper && p.upper <= 127) {
+        return relu6_bytes_s8(p, input, output);
+    }
+    let n = input.len().min(output.len());
+    let (Some(input), Some(output)) = (input.get(..n), output.get_mut(..n)) else {
+        return;
+    };
+    let (x, y) = (input.chunks_exact(8), output.chunks_exact_mut(8));
+    let (x_tail, y_tail) = (x.remainder(), y.into_remainder());
+    relu6_bytes_s8(p, x_tail, y_tail);
+    for (x, y) in input.chunks_exact(8).zip(output.chunks_exact_mut(8)) {
+        let Some(b) = x.first_chunk::<8>() else {
+            return;
+        };
+        let w = u64::from_le_bytes(b.map(|v| v as u8));
+        let lo = clamp_s8x4(w as u32, p.lower, p.upper);
+        let hi = clamp_s8x4((w >> 32) as u32, p.lower, p.upper);
+        let w = u64::from(lo) | u64::from(hi) << 32;
+        for (y, v) in y.iter_mut().zip(w.to_le_bytes()) {
+            *y = v as i8;
+        }
+    }
 }
 
 /// Parameters of [`leaky_relu_f32`].
@@ -465,6 +506,40 @@ mod tests {
             &mut out16,
         );
         assert_eq!(out16, [0, 6000]);
+    }
+
+    /// The word kernel against the byte one on random bounds (in int8 or not, in order or
+    /// not), lengths (tails of 0 to 3 bytes, input and output of different lengths) and data.
+    #[test]
+    fn random_relu6_words_match_bytes() {
+        let mut seed = 5u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        for _ in 0..3000 {
+            let bound = |n: &mut dyn FnMut(usize) -> usize| match n(6) {
+                0 => -128,
+                1 => 127,
+                2 => n(600) as i32 - 300,
+                _ => n(256) as i32 - 128,
+            };
+            let (a, b) = (bound(&mut next), bound(&mut next));
+            let (lower, upper) = if next(8) == 0 {
+                (a, b)
+            } else {
+                (a.min(b), a.max(b))
+            };
+            let p = Relu6QuantParams { lower, upper };
+            let input: Vec<i8> = (0..next(40)).map(|_| next(256) as i8).collect();
+            let len = if next(4) == 0 { next(40) } else { input.len() };
+            let (mut want, mut got) = (vec![7i8; len], vec![7i8; len]);
+            relu6_bytes_s8(&p, &input, &mut want);
+            relu6_s8(&p, &input, &mut got);
+            assert_eq!(got, want, "{p:?} {input:?}");
+        }
     }
 
     #[test]

@@ -3,8 +3,15 @@
 //! The window is clipped to the input: padding contributes nothing, and an average divides by
 //! the number of input elements actually inside the window. Quantized pooling requires equal
 //! input and output quantization, so there is no requantization.
+//!
+//! The `_x4` int8 kernels take four channels per 32-bit word (see [`pool_x4_fits`] for the layers
+//! they run; they hand any other to the reference kernel) and give the same bytes.
 
+use super::activations::clamp_s8x4;
 use super::conv::activation_f32;
+use crate::arch::{
+    add_positive_s16x2, interleave_lanes, max_s8x4, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8,
+};
 
 /// Shapes, window and padding of one pooling layer.
 #[derive(Clone, Copy, Debug)]
@@ -197,6 +204,140 @@ pub fn max_pool_2d_s16(p: &PoolQuantParams, input: &[i16], output: &mut [i16]) {
         i16::MIN,
         |acc, x| acc.max(x),
         |acc, _| i32::from(acc).max(p.activation_min).min(p.activation_max) as i16,
+    );
+}
+
+/// Whether the `_x4` int8 kernels run a layer: channels in fours, no padding and every window
+/// (not empty) wholly inside the input (so every average divides by the full window), the
+/// activation range within int8 and not empty, and the slices (lengths `input`, `output`)
+/// holding every tensor.
+pub fn pool_x4_fits(p: &PoolQuantParams, input: usize, output: usize) -> bool {
+    let g = &p.geometry;
+    let need = || {
+        let reach = |out: usize, stride: usize, filter: usize| {
+            out.checked_sub(1)?.checked_mul(stride)?.checked_add(filter)
+        };
+        let inside = reach(g.output_height, g.stride_height, g.filter_height)? <= g.input_height
+            && reach(g.output_width, g.stride_width, g.filter_width)? <= g.input_width;
+        let pixels = |h: usize, w: usize| {
+            g.batches
+                .checked_mul(h)?
+                .checked_mul(w)?
+                .checked_mul(g.depth)
+        };
+        let (i, o) = (
+            pixels(g.input_height, g.input_width)?,
+            pixels(g.output_height, g.output_width)?,
+        );
+        Some(inside && i <= input && o <= output)
+    };
+    g.depth > 0
+        && g.depth.is_multiple_of(4)
+        && g.filter_height > 0
+        && g.filter_width > 0
+        && g.pad_height == 0
+        && g.pad_width == 0
+        && -128 <= p.activation_min
+        && p.activation_min <= p.activation_max
+        && p.activation_max <= 127
+        && need().unwrap_or(false)
+}
+
+/// The four bytes of `x` from `i` as a little-endian word (0 past the end).
+#[inline(always)]
+fn load4(x: &[i8], i: usize) -> u32 {
+    match x.get(i..).and_then(|s| s.first_chunk::<4>()) {
+        Some(b) => u32::from_le_bytes(b.map(|v| v as u8)),
+        None => 0,
+    }
+}
+
+/// Visits every set of four output channels in NHWC order with the words of its window (whole,
+/// see [`pool_x4_fits`]) in TFLM's order (window row, window column), four channels per word: the
+/// first word starts the accumulator, `add` takes in the others, `finish` gives the output word.
+#[inline(always)]
+fn pool_words<A: Copy>(
+    g: &PoolGeometry,
+    input: &[i8],
+    output: &mut [i8],
+    mut first: impl FnMut(u32) -> A,
+    mut add: impl FnMut(A, u32) -> A,
+    mut finish: impl FnMut(A) -> u32,
+) {
+    let d = g.depth;
+    let row = g.input_width * d;
+    let mut out = output.chunks_exact_mut(4);
+    for b in 0..g.batches {
+        for oy in 0..g.output_height {
+            let y = (b * g.input_height + oy * g.stride_height) * row;
+            for ox in 0..g.output_width {
+                let base = y + ox * g.stride_width * d;
+                for c in 0..d / 4 {
+                    let tap = |fy: usize, fx: usize| load4(input, base + fy * row + fx * d + 4 * c);
+                    let mut acc = first(tap(0, 0));
+                    for fx in 1..g.filter_width {
+                        acc = add(acc, tap(0, fx));
+                    }
+                    for fy in 1..g.filter_height {
+                        for fx in 0..g.filter_width {
+                            acc = add(acc, tap(fy, fx));
+                        }
+                    }
+                    let Some(o) = out.next() else {
+                        return;
+                    };
+                    for (o, v) in o.iter_mut().zip(finish(acc).to_le_bytes()) {
+                        *o = v as i8;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// int8 average pooling four channels at a time, as [`avg_pool_2d_s8`] for a window of 2 to 256
+/// elements, a power of two, that [`pool_x4_fits`] (else it runs [`avg_pool_2d_s8`]): the window
+/// sums in 16-bit lanes (even and odd channels) gain `n/2 − 1`, and 1 more where positive, and
+/// an arithmetic shift by log2 `n` then gives TFLM's rounded quotient (`(sum ± n/2) / n`, which
+/// lies in int8: only each lane's low byte is kept).
+pub fn avg_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
+    let g = &p.geometry;
+    let n = g.filter_height.saturating_mul(g.filter_width);
+    if !(2..=256).contains(&n)
+        || !n.is_power_of_two()
+        || !pool_x4_fits(p, input.len(), output.len())
+    {
+        return avg_pool_2d_s8(p, input, output);
+    }
+    let k = n.trailing_zeros();
+    let half_less_one = (n as u32 / 2 - 1) * 0x0001_0001;
+    pool_words(
+        g,
+        input,
+        output,
+        |w| (sxtb16(w), sxtb16_ror8(w)),
+        |(e, o), w| (sxtab16(e, w), sxtab16_ror8(o, w)),
+        |(e, o)| {
+            let e = add_positive_s16x2(e, half_less_one) >> k;
+            let o = add_positive_s16x2(o, half_less_one) >> k;
+            clamp_s8x4(interleave_lanes(e, o), p.activation_min, p.activation_max)
+        },
+    );
+}
+
+/// int8 max pooling four channels at a time, as [`max_pool_2d_s8`] for a layer that
+/// [`pool_x4_fits`] (else it runs [`max_pool_2d_s8`]).
+pub fn max_pool_2d_x4_s8(p: &PoolQuantParams, input: &[i8], output: &mut [i8]) {
+    if !pool_x4_fits(p, input.len(), output.len()) {
+        return max_pool_2d_s8(p, input, output);
+    }
+    pool_words(
+        &p.geometry,
+        input,
+        output,
+        |w| w,
+        max_s8x4,
+        |m| clamp_s8x4(m, p.activation_min, p.activation_max),
     );
 }
 
@@ -463,5 +604,89 @@ mod tests {
             );
             assert_eq!(got, want, "{geometry:?}");
         }
+    }
+
+    /// The `_x4` kernels against the reference ones on random layers, most of them ones the
+    /// word kernels run (channels in fours, windows inside the input, windows of 1 to 256).
+    #[test]
+    fn random_x4_pools_match_the_reference() {
+        let mut seed = 29u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let mut fast = [0usize; 2];
+        for i in 0..2000 {
+            let big = i % 50 == 0;
+            let (fh, fw) = if big {
+                (1 << next(5), 1 << next(5))
+            } else {
+                (1 + next(4), 1 + next(4))
+            };
+            let (sh, sw) = (1 + next(3), 1 + next(3));
+            let (oh, ow) = (1 + next(3), 1 + next(3));
+            let extra = |n: &mut dyn FnMut(usize) -> usize| if n(4) == 0 { n(3) } else { 0 };
+            let geometry = PoolGeometry {
+                batches: 1 + next(2),
+                input_height: (oh - 1) * sh + fh + extra(&mut next),
+                input_width: (ow - 1) * sw + fw + extra(&mut next),
+                depth: if next(8) == 0 {
+                    1 + next(9)
+                } else {
+                    4 * (1 + next(4))
+                },
+                output_height: oh,
+                output_width: ow,
+                filter_height: fh,
+                filter_width: fw,
+                stride_height: sh,
+                stride_width: sw,
+                pad_height: usize::from(next(10) == 0),
+                pad_width: usize::from(next(10) == 0),
+            };
+            let (lo, hi) = match next(4) {
+                0 => (-128, 127),
+                1 => (next(256) as i32 - 128, 127),
+                2 => (-128, next(256) as i32 - 128),
+                _ => {
+                    let a = next(256) as i32 - 128;
+                    (a, a + next((128 - a) as usize) as i32)
+                }
+            };
+            let p = PoolQuantParams {
+                geometry,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let g = geometry;
+            let skew = next(3);
+            let input: Vec<i8> = (0..g.batches * g.input_height * g.input_width * g.depth)
+                .map(|_| match skew {
+                    0 => next(256) as i8,
+                    1 => (next(8) as i8).wrapping_sub(4),
+                    _ => [-128, 127, -127, 126][next(4)],
+                })
+                .collect();
+            let len = g.batches * oh * ow * g.depth;
+            for (j, (x4, reference)) in [
+                (
+                    avg_pool_2d_x4_s8 as fn(&_, &_, &mut _),
+                    avg_pool_2d_s8 as fn(&_, &_, &mut _),
+                ),
+                (max_pool_2d_x4_s8, max_pool_2d_s8),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let (mut want, mut got) = (vec![0i8; len], vec![0i8; len]);
+                reference(&p, &input, &mut want);
+                x4(&p, &input, &mut got);
+                assert_eq!(got, want, "{p:?}");
+                fast[j] += usize::from(pool_x4_fits(&p, input.len(), len));
+            }
+        }
+        assert!(fast[0] > 1000 && fast[1] > 1000, "{fast:?}");
     }
 }

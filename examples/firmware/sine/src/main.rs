@@ -58,6 +58,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !pool_kernels_match() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 pooling and RELU6 word kernels");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -223,6 +230,82 @@ fn byte_primitives_match() -> bool {
         let want = v.map(|x| i32::from(x).max(lo).min(hi) as i8);
         kiln::arch::clamp_bytes(black_box(&mut v), lo, hi);
         ok &= v == want;
+    }
+    ok
+}
+
+/// The int8 pooling and RELU6 kernels that take four bytes per word (DSP instructions on
+/// Armv7E-M and Armv8-M Mainline) against the byte kernels, on pseudo-random data, windows and
+/// activation ranges.
+fn pool_kernels_match() -> bool {
+    use kiln::kernels::{
+        avg_pool_2d_s8, avg_pool_2d_x4_s8, max_pool_2d_s8, max_pool_2d_x4_s8, relu6_bytes_s8,
+        relu6_s8, PoolGeometry, PoolQuantParams, Relu6QuantParams,
+    };
+    let mut seed = 7u32;
+    let mut next = move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 24) as u8
+    };
+    // Input height, width, channels; window height, width; stride (every window inside).
+    let layers = [
+        (4, 4, 8, 2, 2, 2),
+        (4, 6, 4, 1, 2, 2),
+        (4, 4, 12, 4, 4, 1),
+        (3, 3, 4, 3, 3, 1),
+        (6, 4, 8, 2, 2, 1),
+    ];
+    let ranges = [(-128, 127), (-20, 127), (-128, 30), (-50, 40)];
+    let mut ok = true;
+    let mut x = [0i8; 192];
+    for (i, &(ih, iw, depth, fh, fw, s)) in layers.iter().enumerate() {
+        for &(lo, hi) in &ranges {
+            for v in x.iter_mut() {
+                // Mostly small values, some at the ends of int8.
+                let b = next();
+                *v = if b < 32 {
+                    [-128, 127][usize::from(b & 1)]
+                } else {
+                    b as i8
+                };
+            }
+            let geometry = PoolGeometry {
+                batches: 1,
+                input_height: ih,
+                input_width: iw,
+                depth,
+                output_height: (ih - fh) / s + 1,
+                output_width: (iw - fw) / s + 1,
+                filter_height: fh,
+                filter_width: fw,
+                stride_height: s,
+                stride_width: s,
+                pad_height: 0,
+                pad_width: 0,
+            };
+            let p = black_box(PoolQuantParams {
+                geometry,
+                activation_min: lo,
+                activation_max: hi,
+            });
+            let len = geometry.output_height * geometry.output_width * depth;
+            let input = &x[..ih * iw * depth];
+            let (mut want, mut got) = ([0i8; 192], [0i8; 192]);
+            avg_pool_2d_s8(&p, input, &mut want[..len]);
+            avg_pool_2d_x4_s8(&p, black_box(input), &mut got[..len]);
+            ok &= want == got;
+            max_pool_2d_s8(&p, input, &mut want[..len]);
+            max_pool_2d_x4_s8(&p, black_box(input), &mut got[..len]);
+            ok &= want == got;
+            let r = black_box(Relu6QuantParams {
+                lower: lo,
+                upper: hi,
+            });
+            let n = 4 * i + 3;
+            relu6_bytes_s8(&r, &x[..n], &mut want[..n]);
+            relu6_s8(&r, black_box(&x[..n]), &mut got[..n]);
+            ok &= want == got;
+        }
     }
     ok
 }
