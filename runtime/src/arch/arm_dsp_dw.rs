@@ -154,12 +154,12 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     }
 }
 
-/// Any depthwise window (see [`DwRect`]), requantized and stored: for every set `g` of four
-/// channels, with the table words of that set being `[bias; 4]`, `taps` weight words,
-/// `[multiplier; 4]` and one word of `!shift` bytes, `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]`
-/// over the window's rows and taps in order with wrapping adds, then `out[4g + j]` as
-/// [`dw3x3_x4`] stores it. Does nothing if the window does not fit the slices
-/// ([`DwRect::fits`]).
+/// A run of depthwise windows (see [`DwRect`]), requantized and stored, window after window:
+/// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// `taps` weight words, `[multiplier; 4]` and one word of `!shift` bytes,
+/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the window's rows and taps in order with
+/// wrapping adds, then `out[4g + j]` as [`dw3x3_x4`] stores it. Does nothing if the run does
+/// not fit the slices ([`DwRect::fits`]).
 ///
 /// The same taps and requantization as [`dw3x3_x4`], in loops whose counts and steps live in a
 /// block on the stack.
@@ -169,11 +169,14 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     }
     let rows = if win.cols == 0 { 0 } else { win.rows };
     let op = out.as_mut_ptr();
-    // end of the output, k, rows, taps per row, input bytes from a row's end to the next row,
-    // weight bytes from a row's end to the next row, weight bytes from the biases to the first
-    // tap, weight bytes from the last row's end to the multipliers (wrapping)
-    let frame: [usize; 8] = [
-        op.wrapping_add(4 * win.groups) as usize,
+    let span = 4 * win.groups;
+    // end of the window's output, k, rows, taps per row, input bytes from a row's end to the
+    // next row, weight bytes from a row's end to the next row, weight bytes from the biases to
+    // the first tap, weight bytes from the last row's end to the multipliers (wrapping); the end
+    // of the last window's output, input and output bytes from one window's end to the next
+    // window's start, output bytes between windows, table bytes of all sets
+    let frame: [usize; 13] = [
+        op.wrapping_add(span) as usize,
         win.k as usize,
         rows,
         win.cols,
@@ -183,16 +186,28 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
         (4 * win.taps)
             .wrapping_sub(4 * win.w_first)
             .wrapping_sub((4 * rows).wrapping_mul(win.w_row)),
+        op.wrapping_add(
+            (win.pixels.wrapping_sub(1))
+                .wrapping_mul(win.out_pixel)
+                .wrapping_add(span),
+        ) as usize,
+        win.x_pixel.wrapping_sub(span),
+        win.out_pixel,
+        win.out_pixel.wrapping_sub(span),
+        4 * win.group_words() * win.groups,
     ];
-    // SAFETY: `fits` checked that every input tap of every set, every table word and every
-    // output byte lies inside the slices, and the walk below reads exactly those (the weight
-    // pointer moves by the frame's skips to the taps inside `taps` and back to the set's
-    // multipliers). The frame is copied onto the stack below r6 and r7 (saved because LLVM may
-    // use them) and `sp` is restored before the end; every operand is in a named register and
-    // every register written is declared.
+    // SAFETY: `fits` checked that every input tap of every set of every window, every table
+    // word and every output byte lies inside the slices, and the walk below reads exactly those
+    // (the weight pointer moves by the frame's skips to the taps inside `taps` and back to the
+    // set's multipliers, and back to the first set after each window). The frame is copied onto
+    // the stack below r6 and r7 (saved because LLVM may use them) and `sp` is restored before
+    // the end; every operand is in a named register and every register written is declared.
     unsafe {
         asm!(
             "push {{r6, r7}}",
+            "add r1, r0, #32",
+            "ldm r1, {{r1-r5}}",
+            "push {{r1-r5}}",
             "ldm r0, {{r0-r7}}",
             "push {{r0-r7}}",
             "sub sp, sp, #8",
@@ -238,7 +253,21 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             "ldr r4, [sp, #8]",
             "cmp r11, r4",
             "bne 2b",
-            "add sp, sp, #40",
+            "ldr r4, [sp, #40]",
+            "cmp r11, r4",
+            "beq 6f",
+            "ldr r5, [sp, #48]",
+            "add r4, r11, r5",
+            "str r4, [sp, #8]",
+            "ldr r4, [sp, #52]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #44]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #56]",
+            "sub r10, r10, r4",
+            "b 2b",
+            "6:",
+            "add sp, sp, #60",
             "pop {{r6, r7}}",
             inout("r0") frame.as_ptr() => _,
             inout("r8") x.as_ptr() => _,

@@ -38,14 +38,21 @@ mod portable_dsp_dw;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp_dw::*;
 
-/// Any depthwise window (clipped to the input, or of any filter size), as [`dw_rect_x4`] walks it
-/// for `groups` sets of four channels: `rows` rows of `cols` input taps, `x_col` bytes apart in a
-/// row and `x_row` bytes apart between rows. The table holds `taps + 9` words per set (four
-/// biases, `taps` weight words, four multipliers, one word of shifts); the window's first tap
-/// uses weight word `w_first` and the next row's first tap `w_row` words further. `offset` and `k`
-/// as in [`Dw3x3`].
+/// A run of depthwise windows clipped the same way (or of any filter size), as [`dw_rect_x4`]
+/// walks them for `groups` sets of four channels: `pixels` windows, `x_pixel` input bytes and
+/// `out_pixel` output bytes apart (a stretch of one output row, or of one output column); each
+/// `rows` rows of `cols` input taps, `x_col` bytes apart in a row and `x_row` bytes apart between
+/// rows. The table holds `taps + 9` words per set (four biases, `taps` weight words, four
+/// multipliers, one word of shifts); a window's first tap uses weight word `w_first` and the
+/// next row's first tap `w_row` words further. `offset` and `k` as in [`Dw3x3`].
 #[derive(Clone, Copy, Debug)]
 pub struct DwRect {
+    /// Windows (at least 1).
+    pub pixels: usize,
+    /// Bytes from one window's first input tap to the next window's.
+    pub x_pixel: usize,
+    /// Bytes from one window's first output to the next window's (at least `4 · groups`).
+    pub out_pixel: usize,
     /// Rows of taps inside the input (0 for none).
     pub rows: usize,
     /// Taps per row inside the input (0 for none).
@@ -75,8 +82,9 @@ impl DwRect {
     }
 
     /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
-    /// window's first tap, the table of the first set, the output of the first channel), every
-    /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
+    /// first window's first tap, the table of the first set, the output of the first window's
+    /// first channel), every tap's weight lies among the set's `taps`, windows' outputs do not
+    /// overlap, and there is at least one window and one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
         self.ends(x, table, out).unwrap_or(false)
     }
@@ -84,7 +92,9 @@ impl DwRect {
     fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
         let span = self.groups.checked_mul(4)?;
         let table_end = self.groups.checked_mul(self.taps.checked_add(9)?)?;
-        if self.groups == 0 || table_end > table || span > out {
+        let runs = self.pixels.checked_sub(1)?;
+        let out_end = runs.checked_mul(self.out_pixel)?.checked_add(span)?;
+        if self.groups == 0 || self.out_pixel < span || table_end > table || out_end > out {
             return Some(false);
         }
         if self.rows == 0 || self.cols == 0 {
@@ -94,7 +104,8 @@ impl DwRect {
         let x_end = r
             .checked_mul(self.x_row)?
             .checked_add(c.checked_mul(self.x_col)?)?
-            .checked_add(span)?;
+            .checked_add(span)?
+            .checked_add(runs.checked_mul(self.x_pixel)?)?;
         let w_end = r
             .checked_mul(self.w_row)?
             .checked_add(self.w_first)?

@@ -47,19 +47,31 @@ fn pixel(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     }
 }
 
-/// Any depthwise window (see [`DwRect`]), requantized and stored: for every set `g` of four
-/// channels, with the table words of that set being `[bias; 4]`, `taps` weight words,
-/// `[multiplier; 4]` and one word of `!shift` bytes, `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]`
-/// over the window's rows and taps in order with wrapping adds, then `out[4g + j]` as
-/// [`dw3x3_x4`] stores it. Does nothing if the window does not fit the slices
-/// ([`DwRect::fits`]).
+/// A run of depthwise windows (see [`DwRect`]), requantized and stored, window after window:
+/// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// `taps` weight words, `[multiplier; 4]` and one word of `!shift` bytes,
+/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the window's rows and taps in order with
+/// wrapping adds, then `out[4g + j]` as [`dw3x3_x4`] stores it. Does nothing if the run does
+/// not fit the slices ([`DwRect::fits`]).
 pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
     }
+    for p in 0..win.pixels {
+        let x = x.get(p * win.x_pixel..).unwrap_or_default();
+        let Some(out) = out.get_mut(p * win.out_pixel..) else {
+            return;
+        };
+        rect(x, table, out, win);
+    }
+}
+
+/// One window of [`dw_rect_x4`].
+fn rect(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     let off = i32::from(win.offset as u16 as i16);
     let groups = table.chunks_exact(win.group_words());
-    for (g, (t, o)) in groups.zip(out.chunks_exact_mut(4)).enumerate() {
+    let sets = groups.zip(out.chunks_exact_mut(4)).take(win.groups);
+    for (g, (t, o)) in sets.enumerate() {
         let (Some(bias), Some(w), Some(m), Some(s)) = (
             t.first_chunk::<4>(),
             t.get(4..4 + win.taps),

@@ -9,9 +9,11 @@
 //!
 //! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
 //! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
-//! offset added by `sxtab16` and the requantization inside. Every other window (the border
-//! pixels, other filter sizes) goes to [`crate::arch::dw_rect_x4`], the same asm with loops over
-//! the rows and taps of the window inside the input (TFLM's padding adds nothing).
+//! offset added by `sxtab16` and the requantization inside, one call per output row. Every other
+//! window (the border pixels, other filter sizes) goes to [`crate::arch::dw_rect_x4`], the same
+//! asm with loops over the rows and taps of the window inside the input (TFLM's padding adds
+//! nothing), in runs of windows clipped alike: the inside columns of a border row, the inside
+//! rows of a border column.
 //!
 //! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
 //! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
@@ -63,6 +65,11 @@ pub(crate) fn depthwise_table(
 /// accumulator must lie in [`crate::quant::requantize_fast`]'s domain (the compiler checks it). Bit-exact with
 /// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
 /// a slice is too short.
+///
+/// The output splits into the rows and columns whose windows lie wholly inside the input
+/// (`r0..r1`, `c0..c1`) and the rest. Inside rows: `c0..c1` as one run per row (unrolled for a
+/// 3×3 filter), each outside column as one vertical run. Outside rows, one by one: `c0..c1` as
+/// one run clipped to the rows inside the input, each outside column as one window.
 #[inline(never)]
 pub fn depthwise_conv_2d_s8_fast(
     p: &ConvQuantParams,
@@ -84,6 +91,8 @@ pub fn depthwise_conv_2d_s8_fast(
     if g.output_depth != ch
         || ch == 0
         || ch % 4 != 0
+        || kh == 0
+        || kw == 0
         || input.len() < g.batches * ih * iw * ch
         || output.len() < g.batches * oh * ow * ch
         || table.len() < groups * per
@@ -95,63 +104,66 @@ pub fn depthwise_conv_2d_s8_fast(
     let offset = (p.input_offset as u32 & 0xFFFF).wrapping_mul(0x1_0001);
     let x: &[u8] = bytemuck::cast_slice(input);
     let (x_col, x_row) = (dw * ch, dh * iw * ch);
-    let x_pixel = g.stride_width * ch;
-    let image = ih * iw * ch;
-    // The output columns whose windows lie wholly inside the input's width: one run per row.
-    let (run0, run1) = if (kh, kw) == (3, 3) {
-        let (first, end) = tap_range(-(g.pad_width as isize), g.stride_width, ow, iw);
-        let (_, inside) = tap_range(
-            (2 * dw) as isize - g.pad_width as isize,
-            g.stride_width,
-            ow,
-            iw,
-        );
-        (first, end.min(inside).max(first))
-    } else {
-        (0, 0)
+    let (x_step, y_step) = (g.stride_width * ch, g.stride_height * iw * ch);
+    let (sw, sh) = (g.stride_width, g.stride_height);
+    let (c0, c1) = inside(g.pad_width, sw, (kw - 1) * dw + 1, iw, ow);
+    let (r0, r1) = inside(g.pad_height, sh, (kh - 1) * dh + 1, ih, oh);
+    let unrolled = (kh, kw) == (3, 3);
+    // The first input tap and the taps inside the input along one axis of the window at `o`.
+    let clip = |o: usize, stride: usize, pad: usize, dil: usize, filter: usize, limit: usize| {
+        let start = (o * stride) as isize - pad as isize;
+        let (f0, f1) = tap_range(start, dil, filter, limit);
+        ((start + (f0 * dil) as isize).max(0) as usize, f0, f1)
     };
-    let rows = output.chunks_exact_mut((ow * ch).max(1));
-    let mut rows = rows.take(g.batches * oh);
-    for img in x.chunks_exact(image.max(1)).take(g.batches) {
+    let image = ih * iw * ch;
+    let frame = oh * ow * ch;
+    let outs = output.chunks_exact_mut(frame.max(1)).take(g.batches);
+    for (img, out) in x.chunks_exact(image.max(1)).zip(outs) {
         for oy in 0..oh {
-            let Some(out_row) = rows.next() else {
-                return;
-            };
-            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            let (fy0, fy1) = tap_range(y0, dh, kh, ih);
-            let iy = (y0 + (fy0 * dh) as isize).max(0) as usize;
-            let at = |ox: usize| {
-                let x0 = (ox * g.stride_width) as isize - g.pad_width as isize;
-                let (fx0, fx1) = tap_range(x0, dw, kw, iw);
-                let ix = (x0 + (fx0 * dw) as isize).max(0) as usize;
-                (img.get((iy * iw + ix) * ch..).unwrap_or_default(), fx0, fx1)
-            };
-            let (a, e) = if (fy0, fy1) == (0, kh) {
-                (run0, run1)
-            } else {
-                (0, 0)
-            };
-            if a < e {
-                let run = Dw3x3 {
-                    pixels: e - a,
-                    x_pixel,
+            let (iy, fy0, fy1) = clip(oy, sh, g.pad_height, dh, kh, ih);
+            let inner = (r0..r1).contains(&oy);
+            if c0 < c1 && inner && unrolled {
+                let win = Dw3x3 {
+                    pixels: c1 - c0,
+                    x_pixel: x_step,
                     x_col,
                     x_row,
                     groups,
                     offset,
                     k,
                 };
-                let out = out_row.get_mut(a * ch..e * ch).unwrap_or_default();
-                // The run's first window starts inside the input: `a · stride ≥ pad`.
-                let ix = (a * g.stride_width).saturating_sub(g.pad_width);
+                let ix = (c0 * sw).saturating_sub(g.pad_width);
                 let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
-                dw3x3_x4(xs, table, out, &run);
+                let run = out.get_mut((oy * ow + c0) * ch..).unwrap_or_default();
+                dw3x3_x4(xs, table, run, &win);
             }
-            // The border columns: `0..a` then `e..ow`, in one loop.
-            for i in 0..ow - (e - a) {
-                let ox = if i < a { i } else { i + (e - a) };
-                let (xs, fx0, fx1) = at(ox);
+            // Left to right: the outside columns, one window each on an outside row or one run
+            // down the inside rows (on the first), and `c0..c1` as one run unless unrolled.
+            let side = if inner {
+                (r1 - r0, y_step, ow * ch)
+            } else {
+                (1, x_step, ch)
+            };
+            let mut ox = 0;
+            while ox < ow {
+                let at = ox;
+                let run = at == c0 && c0 < c1;
+                let ((pixels, x_pixel, out_pixel), skip) = if run {
+                    ox = c1;
+                    ((c1 - c0, x_step, ch), inner && unrolled)
+                } else {
+                    ox += 1;
+                    (side, inner && oy != r0)
+                };
+                if skip {
+                    continue;
+                }
+                let ox = at;
+                let (ix, fx0, fx1) = clip(ox, sw, g.pad_width, dw, kw, iw);
                 let win = DwRect {
+                    pixels,
+                    x_pixel,
+                    out_pixel,
                     rows: fy1 - fy0,
                     cols: fx1 - fx0,
                     x_col,
@@ -163,7 +175,8 @@ pub fn depthwise_conv_2d_s8_fast(
                     offset,
                     k,
                 };
-                let out = out_row.get_mut(ox * ch..(ox + 1) * ch).unwrap_or_default();
+                let xs = img.get((iy * iw + ix) * ch..).unwrap_or_default();
+                let out = out.get_mut((oy * ow + ox) * ch..).unwrap_or_default();
                 dw_rect_x4(xs, table, out, &win);
             }
         }
@@ -176,8 +189,19 @@ pub fn depthwise_conv_2d_s8_fast(
     }
 }
 
+/// The outputs `o` in `0..count` whose windows `o · stride − pad .. + span` lie wholly inside
+/// `0..limit`, as `(first, end)` (`first == end` when there is none).
+fn inside(pad: usize, stride: usize, span: usize, limit: usize, count: usize) -> (usize, usize) {
+    let stride = stride.max(1);
+    let end = match limit.saturating_add(pad).checked_sub(span) {
+        Some(room) => (room / stride).saturating_add(1).min(count),
+        None => 0,
+    };
+    (pad.div_ceil(stride).min(end), end)
+}
+
 /// [`super::conv_s8_fast::tap_range`], not inlined: it runs once per row and border pixel from
-/// five call sites, where one copy is worth more flash than the call costs.
+/// two call sites, where one copy is worth more flash than the call costs.
 #[inline(never)]
 fn tap_range(origin: isize, step: usize, filter: usize, limit: usize) -> (usize, usize) {
     super::conv_s8_fast::tap_range(origin, step, filter, limit)
