@@ -49,107 +49,191 @@ macro_rules! dw_requant_store {
 }
 
 /// One tap of four channels in [`dw3x3_x4`]'s unrolled window: the input word (`load` into r5,
-/// from r8), the weight word (r10, post-incremented), both widened (inputs plus the offset in
-/// r9), and four 16×16 multiply-accumulates into r0–r3.
+/// from r8), the tap's weights already widened on the stack (even channels at `sp + w`, odd
+/// channels at `sp + w + 4`), the inputs widened plus the offset in r9, and four 16×16
+/// multiply-accumulates into r0–r3.
 macro_rules! dw_tap {
-    ($load:literal) => {
+    ($load:literal, $w:literal) => {
         concat!(
             $load,
             "\n",
-            "ldr r4, [r10], #4\n",
-            "sxtb16 r6, r4\n",
-            "sxtb16 r4, r4, ror #8\n",
-            "sxtab16 r7, r9, r5\n",
+            "ldrd r6, r7, [sp, #",
+            $w,
+            "]\n",
+            "sxtab16 r4, r9, r5\n",
             "sxtab16 r5, r9, r5, ror #8\n",
-            "smlabb r0, r6, r7, r0\n",
-            "smlatt r2, r6, r7, r2\n",
-            "smlabb r1, r4, r5, r1\n",
-            "smlatt r3, r4, r5, r3",
+            "smlabb r0, r6, r4, r0\n",
+            "smlatt r2, r6, r4, r2\n",
+            "smlabb r1, r7, r5, r1\n",
+            "smlatt r3, r7, r5, r3",
         )
     };
 }
 
-/// `pixels` 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
-/// stored, pixel after pixel: for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
-/// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
-/// `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose byte `j` is `!shift` of channel `4g + j`:
-/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
+/// A block of 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
+/// stored: for every set `g` of four channels, with the table words of that set being
+/// `[bias; 4]`, nine weight words (tap by tap in row-major order, byte `j` the weight of channel
+/// `4g + j`), `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose
+/// byte `j` is `!shift` of channel `4g + j`: `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over
+/// the taps with wrapping adds, then
 /// `out[4g + j] = clamp(requantize_fast(acc[j], multiplier[j], shift[j], k), -128, 127)`.
-/// Does nothing if the window does not fit
-/// the slices ([`Dw3x3::fits`]).
+/// Does nothing if the block does not fit the slices ([`Dw3x3::fits`]).
 ///
-/// Per set: `ldm` of the biases, per tap one load of four weights and one of four inputs, two
-/// `sxtb16` (weights) and two `sxtab16` (inputs plus offset) and four 16×16 multiply-accumulates; then `smmlar` by the doubled multiplier, sign correction,
-/// shift by register (its low byte), offset, `ssat #8, asr #1` and `strb` per channel
-/// ([`crate::quant::requantize_fast`]).
+/// Set by set: the set's nine weight words widened once (`sxtb16`) onto the stack, then every
+/// window of the block: `ldm` of the biases, per tap one load of four inputs, two `sxtab16`
+/// (inputs plus offset), one `ldrd` of the widened weights and four 16×16 multiply-accumulates;
+/// then `smmlar` by the doubled multiplier, sign correction, shift by register (its low byte),
+/// offset, `ssat #8, asr #1` and `strb` per channel ([`crate::quant::requantize_fast`]).
 pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
     }
-    let op = out.as_mut_ptr();
     let span = 4 * win.groups;
-    // SAFETY: `fits` checked that every input tap of every set of every pixel (up to
-    // `(pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`), every table word
-    // (`18·groups`, read once per pixel: the table pointer goes back after each) and every output
-    // byte (`4·groups·pixels`) lies inside the slices; `xp` starts 4 bytes early because each
-    // set's first load pre-increments it, and moves to the next pixel's first tap minus 4 after
-    // the last set. Every operand is in a named register (LLVM may hand r6 and r7 to `reg`
-    // operands); r6 and r7 are saved and restored on the stack with the loop bounds, leaving
-    // `sp` as it was; every other register written is declared.
+    let line = span.wrapping_mul(win.pixels);
+    let block = win.rows.wrapping_mul(win.out_row);
+    // k, output bytes per window, input bytes per window, output bytes per row of windows, from
+    // a row's end to the next row's start in the output and the input, output bytes between
+    // rows, output bytes of all rows, from the block's end to the next set's start in the output
+    // and the input, the table's end
+    let frame: [usize; 11] = [
+        win.k as usize,
+        span,
+        win.x_pixel,
+        line,
+        win.out_row.wrapping_sub(line),
+        win.y_pixel
+            .wrapping_sub(win.pixels.wrapping_mul(win.x_pixel)),
+        win.out_row,
+        block,
+        4usize.wrapping_sub(block),
+        4usize.wrapping_sub(win.rows.wrapping_mul(win.y_pixel)),
+        table
+            .as_ptr()
+            .wrapping_add(super::DW3X3_GROUP_WORDS * win.groups) as usize,
+    ];
+    // SAFETY: `fits` checked that every input tap of every set of every window (up to
+    // `(rows − 1)·y_pixel + (pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`),
+    // every table word (`18·groups`) and every output byte (`(rows − 1)·out_row + 4·groups·pixels`)
+    // lies inside the slices; the input and output pointers go back to the block's start plus 4
+    // after each set. The frame is copied onto the stack below r6 and r7 (saved because LLVM may
+    // use them), under 72 bytes for the widened weights and two words for the current row's
+    // and block's output ends; `sp` is restored before the end. Every operand is in a named
+    // register and every register written is declared.
     unsafe {
         asm!(
+            "push {{r6, r7}}",
+            "add r1, r0, #32",
+            "ldm r1, {{r1-r3}}",
+            "push {{r1-r3}}",
+            "ldm r0, {{r0-r7}}",
             "push {{r0-r7}}",
-            "2:",
-            "ldm r10!, {{r0-r3}}",
-            "ldr r5, [r8, #4]!",
-            "ldr r4, [r10], #4",
-            "sxtb16 r6, r4",
-            "sxtb16 r4, r4, ror #8",
-            "sxtab16 r7, r9, r5",
-            "sxtab16 r5, r9, r5, ror #8",
-            "smlabb r0, r6, r7, r0",
-            "smlatt r2, r6, r7, r2",
-            "smlabb r1, r4, r5, r1",
-            "smlatt r3, r4, r5, r3",
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]"),
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]"),
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "sub r8, r8, lr, lsl #1",
-            dw_requant_store!("ldr r5, [sp, #20]"),
-            "ldr r4, [sp, #16]",
-            "cmp r11, r4",
-            "bne 2b",
-            "ldr r4, [sp, #12]",
+            "sub sp, sp, #80",
+            // A set: the ends of its first row and of its block, its weights widened.
+            "3:",
+            "ldr r4, [sp, #92]",
             "add r4, r4, r11",
-            "str r4, [sp, #16]",
-            "ldr r4, [sp, #4]",
+            "str r4, [sp, #72]",
+            "ldr r4, [sp, #108]",
+            "add r4, r4, r11",
+            "str r4, [sp, #76]",
+            "add r4, r10, #16",
+            "mov r5, sp",
+            "movs r6, #9",
+            "4:",
+            "ldr r0, [r4], #4",
+            "sxtb16 r1, r0",
+            "sxtb16 r0, r0, ror #8",
+            "strd r1, r0, [r5], #8",
+            "subs r6, r6, #1",
+            "bne 4b",
+            // A window.
+            "2:",
+            "ldm r10, {{r0-r3}}",
+            dw_tap!("ldr r5, [r8]", "0"),
+            dw_tap!("ldr r5, [r8, r12]", "8"),
+            dw_tap!("ldr r5, [r8, r12, lsl #1]", "16"),
+            "add r8, r8, lr",
+            dw_tap!("ldr r5, [r8]", "24"),
+            dw_tap!("ldr r5, [r8, r12]", "32"),
+            dw_tap!("ldr r5, [r8, r12, lsl #1]", "40"),
+            "add r8, r8, lr",
+            dw_tap!("ldr r5, [r8]", "48"),
+            dw_tap!("ldr r5, [r8, r12]", "56"),
+            dw_tap!("ldr r5, [r8, r12, lsl #1]", "64"),
+            "sub r8, r8, lr, lsl #1",
+            "ldrd r4, r5, [r10, #52]",
+            "ldrd r6, r7, [r10, #60]",
+            "smmlar r0, r0, r4, r0",
+            "add r0, r0, r0, asr #31",
+            "smmlar r1, r1, r5, r1",
+            "add r1, r1, r1, asr #31",
+            "smmlar r2, r2, r6, r2",
+            "add r2, r2, r2, asr #31",
+            "smmlar r3, r3, r7, r3",
+            "add r3, r3, r3, asr #31",
+            "ldr r4, [r10, #68]",
+            "ldr r5, [sp, #80]",
+            "asr r0, r0, r4",
+            "add r0, r0, r5",
+            "ssat r0, #8, r0, asr #1",
+            "strb r0, [r11]",
+            "lsr r4, r4, #8",
+            "asr r1, r1, r4",
+            "add r1, r1, r5",
+            "ssat r1, #8, r1, asr #1",
+            "strb r1, [r11, #1]",
+            "lsr r4, r4, #8",
+            "asr r2, r2, r4",
+            "add r2, r2, r5",
+            "ssat r2, #8, r2, asr #1",
+            "strb r2, [r11, #2]",
+            "lsr r4, r4, #8",
+            "asr r3, r3, r4",
+            "add r3, r3, r5",
+            "ssat r3, #8, r3, asr #1",
+            "strb r3, [r11, #3]",
+            "ldr r4, [sp, #84]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #88]",
             "add r8, r8, r4",
-            "ldr r4, [sp, #8]",
-            "sub r10, r10, r4",
-            "ldr r4, [sp]",
+            "ldr r4, [sp, #72]",
             "cmp r11, r4",
             "bne 2b",
-            "add sp, sp, #16",
-            "pop {{r4, r5, r6, r7}}",
-            inout("r8") x.as_ptr().wrapping_sub(4) => _,
+            // The next row of the block.
+            "ldr r4, [sp, #96]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #100]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #104]",
+            "ldr r5, [sp, #72]",
+            "add r5, r5, r4",
+            "str r5, [sp, #72]",
+            "ldr r4, [sp, #76]",
+            "cmp r11, r4",
+            "bne 2b",
+            // The next set.
+            "ldr r4, [sp, #112]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #116]",
+            "add r8, r8, r4",
+            "add r10, r10, #72",
+            "ldr r4, [sp, #120]",
+            "cmp r10, r4",
+            "bne 3b",
+            "add sp, sp, #124",
+            "pop {{r6, r7}}",
+            inout("r0") frame.as_ptr() => _,
+            inout("r8") x.as_ptr() => _,
             inout("r10") table.as_ptr() => _,
-            inout("r11") op => _,
+            inout("r11") out.as_mut_ptr() => _,
             in("r12") win.x_col,
             in("lr") win.x_row,
             in("r9") win.offset,
-            inout("r0") op.wrapping_add(span * win.pixels) => _,
-            inout("r1") win.x_pixel.wrapping_sub(span) => _,
-            inout("r2") 4 * super::DW3X3_GROUP_WORDS * win.groups => _,
-            inout("r3") span => _,
-            inout("r4") op.wrapping_add(span) => _,
-            inout("r5") win.k => _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
         );
     }
 }
