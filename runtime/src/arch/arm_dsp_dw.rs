@@ -48,24 +48,36 @@ macro_rules! dw_requant_store {
     };
 }
 
-/// One tap of four channels in [`dw3x3_x4`]'s unrolled window: the input word (`load` into r5,
-/// from r8), the tap's weights already widened on the stack (even channels at `sp + w`, odd
-/// channels at `sp + w + 4`), the inputs widened plus the offset in r9, and four 16×16
-/// multiply-accumulates into r0–r3.
-macro_rules! dw_tap {
-    ($load:literal, $w:literal) => {
+/// Two taps of four channels in [`dw3x3_x4`]'s unrolled window: the input words of both
+/// (`load_a` into r5 and `load_b` into r4, from r8, `step` between them), interleaved by
+/// `pkhbt`/`pkhtb` and widened (`sxtb16`) into one word per channel holding its two inputs, and
+/// four dual multiply-accumulates (`smlad`) into r0–r3 with the channels' weight pairs from the
+/// stack (`sp + w`, four words).
+macro_rules! dw_taps {
+    ($load_a:literal, $step:literal, $load_b:literal, $w0:literal, $w1:literal) => {
         concat!(
-            $load,
+            $load_a,
             "\n",
-            "ldrd r6, r7, [sp, #",
-            $w,
+            $step,
+            "\n",
+            $load_b,
+            "\n",
+            "pkhbt r6, r5, r4, lsl #16\n",
+            "pkhtb r4, r4, r5, asr #16\n",
+            "sxtb16 r5, r6\n",
+            "sxtb16 r6, r6, ror #8\n",
+            "ldrd r7, r9, [sp, #",
+            $w0,
             "]\n",
-            "sxtab16 r4, r9, r5\n",
-            "sxtab16 r5, r9, r5, ror #8\n",
-            "smlabb r0, r6, r4, r0\n",
-            "smlatt r2, r6, r4, r2\n",
-            "smlabb r1, r7, r5, r1\n",
-            "smlatt r3, r7, r5, r3",
+            "smlad r0, r5, r7, r0\n",
+            "smlad r1, r6, r9, r1\n",
+            "sxtb16 r5, r4\n",
+            "sxtb16 r4, r4, ror #8\n",
+            "ldrd r7, r9, [sp, #",
+            $w1,
+            "]\n",
+            "smlad r2, r5, r7, r2\n",
+            "smlad r3, r4, r9, r3",
         )
     };
 }
@@ -79,11 +91,14 @@ macro_rules! dw_tap {
 /// `out[4g + j] = clamp(requantize_fast(acc[j], multiplier[j], shift[j], k), -128, 127)`.
 /// Does nothing if the block does not fit the slices ([`Dw3x3::fits`]).
 ///
-/// Set by set: the set's nine weight words widened once (`sxtb16`) onto the stack, then every
-/// window of the block: `ldm` of the biases, per tap one load of four inputs, two `sxtab16`
-/// (inputs plus offset), one `ldrd` of the widened weights and four 16×16 multiply-accumulates;
-/// then `smmlar` by the doubled multiplier, sign correction, shift by register (its low byte),
-/// offset, `ssat #8, asr #1` and `strb` per channel ([`crate::quant::requantize_fast`]).
+/// Set by set, once: the set's weights rearranged onto the stack, taps 0–7 in pairs (one word
+/// per channel holding its weights of both taps as 16-bit lanes) and tap 8 widened
+/// (`sxtb16`), and `bias + offset · Σ w` per channel (so that the windows need not add the
+/// offset: the sum is the same modulo 2^32, and the true accumulator is below 2^30). Then every
+/// window of the block: four pairs of taps ([`dw_taps`]: two loads, two packs, four `sxtb16`,
+/// two `ldrd`, four `smlad`), tap 8 with 16×16 multiply-accumulates, then `smmlar` by the doubled
+/// multiplier, sign correction, shift by register (its low byte), offset, `ssat #8, asr #1` and
+/// `strb` per channel ([`crate::quant::requantize_fast`]).
 pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
@@ -91,21 +106,20 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     let span = 4 * win.groups;
     let line = span.wrapping_mul(win.pixels);
     let block = win.rows.wrapping_mul(win.out_row);
-    // k, output bytes per window, input bytes per window, output bytes per row of windows, from
-    // a row's end to the next row's start in the output and the input, output bytes between
-    // rows, output bytes of all rows, from the block's end to the next set's start in the output
-    // and the input, the table's end
-    let frame: [usize; 11] = [
-        win.k as usize,
+    // the offset (high half) and k (low half, sign-extended when loaded), output bytes per
+    // window, input bytes from a window's last row of taps to the next window's first, output
+    // bytes per row of windows, from a row's end to the next row's start in the output and the
+    // input, output bytes of all rows, input bytes from the block's end to the next set's
+    // start, the table's end
+    let frame: [usize; 9] = [
+        ((win.offset & 0xFFFF_0000) | u32::from(win.k as u16)) as usize,
         span,
-        win.x_pixel,
+        win.x_pixel.wrapping_sub(2usize.wrapping_mul(win.x_row)),
         line,
         win.out_row.wrapping_sub(line),
         win.y_pixel
             .wrapping_sub(win.pixels.wrapping_mul(win.x_pixel)),
-        win.out_row,
         block,
-        4usize.wrapping_sub(block),
         4usize.wrapping_sub(win.rows.wrapping_mul(win.y_pixel)),
         table
             .as_ptr()
@@ -116,51 +130,90 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     // every table word (`18·groups`) and every output byte (`(rows − 1)·out_row + 4·groups·pixels`)
     // lies inside the slices; the input and output pointers go back to the block's start plus 4
     // after each set. The frame is copied onto the stack below r6 and r7 (saved because LLVM may
-    // use them), under 72 bytes for the widened weights and two words for the current row's
-    // and block's output ends; `sp` is restored before the end. Every operand is in a named
-    // register and every register written is declared.
+    // use them), under 72 bytes for the rearranged weights, two words for the current row's and
+    // block's output ends and four for the biases (r9 is reloaded from the frame for each set); `sp` is restored before the end. Every
+    // operand is in a named register and every register written is declared.
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "add r1, r0, #32",
-            "ldm r1, {{r1-r3}}",
-            "push {{r1-r3}}",
+            "ldr r1, [r0, #32]",
+            "push {{r1}}",
             "ldm r0, {{r0-r7}}",
             "push {{r0-r7}}",
-            "sub sp, sp, #80",
-            // A set: the ends of its first row and of its block, its weights widened.
+            "sub sp, sp, #96",
+            // A set: the end of its block; its weights rearranged and its biases plus the
+            // offset's products (r10 walks the set's weights, r11 the stack, both restored).
             "3:",
-            "ldr r4, [sp, #92]",
-            "add r4, r4, r11",
-            "str r4, [sp, #72]",
-            "ldr r4, [sp, #108]",
+            "ldr r4, [sp, #120]",
             "add r4, r4, r11",
             "str r4, [sp, #76]",
-            "add r4, r10, #16",
-            "mov r5, sp",
-            "movs r6, #9",
+            "ldr r9, [sp, #96]",
+            "pkhtb r9, r9, r9, asr #16",
+            "ldm r10!, {{r0-r3}}",
+            "mov r11, sp",
             "4:",
-            "ldr r0, [r4], #4",
-            "sxtb16 r1, r0",
-            "sxtb16 r0, r0, ror #8",
-            "strd r1, r0, [r5], #8",
-            "subs r6, r6, #1",
+            "ldr r4, [r10], #4",
+            "ldr r5, [r10], #4",
+            "pkhbt r6, r4, r5, lsl #16",
+            "pkhtb r5, r5, r4, asr #16",
+            "sxtb16 r4, r6",
+            "sxtb16 r6, r6, ror #8",
+            "sxtb16 r7, r5",
+            "sxtb16 r5, r5, ror #8",
+            "smlad r0, r4, r9, r0",
+            "smlad r1, r6, r9, r1",
+            "smlad r2, r7, r9, r2",
+            "smlad r3, r5, r9, r3",
+            "strd r4, r6, [r11], #8",
+            "strd r7, r5, [r11], #8",
+            "add r4, sp, #64",
+            "cmp r11, r4",
             "bne 4b",
+            "ldr r4, [r10], #4",
+            "sxtb16 r5, r4",
+            "sxtb16 r4, r4, ror #8",
+            "smlabb r0, r5, r9, r0",
+            "smlatt r2, r5, r9, r2",
+            "smlabb r1, r4, r9, r1",
+            "smlatt r3, r4, r9, r3",
+            "strd r5, r4, [r11]",
+            "add r4, sp, #80",
+            "stm r4, {{r0-r3}}",
+            "sub r10, r10, #52",
+            "ldr r4, [sp, #76]",
+            "ldr r5, [sp, #120]",
+            "sub r11, r4, r5",
+            "ldr r4, [sp, #108]",
+            "add r4, r4, r11",
+            "str r4, [sp, #72]",
             // A window.
             "2:",
-            "ldm r10, {{r0-r3}}",
-            dw_tap!("ldr r5, [r8]", "0"),
-            dw_tap!("ldr r5, [r8, r12]", "8"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]", "16"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]", "24"),
-            dw_tap!("ldr r5, [r8, r12]", "32"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]", "40"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]", "48"),
-            dw_tap!("ldr r5, [r8, r12]", "56"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]", "64"),
-            "sub r8, r8, lr, lsl #1",
+            "add r4, sp, #80",
+            "ldm r4, {{r0-r3}}",
+            dw_taps!("ldr r5, [r8]", "", "ldr r4, [r8, r12]", "0", "8"),
+            dw_taps!(
+                "ldr r5, [r8, r12, lsl #1]",
+                "add r8, r8, lr",
+                "ldr r4, [r8]",
+                "16",
+                "24"
+            ),
+            dw_taps!(
+                "ldr r5, [r8, r12]",
+                "",
+                "ldr r4, [r8, r12, lsl #1]",
+                "32",
+                "40"
+            ),
+            dw_taps!("add r8, r8, lr", "ldr r5, [r8]", "ldr r4, [r8, r12]", "48", "56"),
+            "ldr r5, [r8, r12, lsl #1]",
+            "ldrd r6, r7, [sp, #64]",
+            "sxtb16 r4, r5",
+            "sxtb16 r5, r5, ror #8",
+            "smlabb r0, r6, r4, r0",
+            "smlatt r2, r6, r4, r2",
+            "smlabb r1, r7, r5, r1",
+            "smlatt r3, r7, r5, r3",
             "ldrd r4, r5, [r10, #52]",
             "ldrd r6, r7, [r10, #60]",
             "smmlar r0, r0, r4, r0",
@@ -172,7 +225,7 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             "smmlar r3, r3, r7, r3",
             "add r3, r3, r3, asr #31",
             "ldr r4, [r10, #68]",
-            "ldr r5, [sp, #80]",
+            "ldrsh r5, [sp, #96]",
             "asr r0, r0, r4",
             "add r0, r0, r5",
             "ssat r0, #8, r0, asr #1",
@@ -192,35 +245,35 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             "add r3, r3, r5",
             "ssat r3, #8, r3, asr #1",
             "strb r3, [r11, #3]",
-            "ldr r4, [sp, #84]",
+            "ldr r4, [sp, #100]",
             "add r11, r11, r4",
-            "ldr r4, [sp, #88]",
+            "ldr r4, [sp, #104]",
             "add r8, r8, r4",
             "ldr r4, [sp, #72]",
             "cmp r11, r4",
             "bne 2b",
             // The next row of the block.
-            "ldr r4, [sp, #96]",
-            "add r11, r11, r4",
-            "ldr r4, [sp, #100]",
-            "add r8, r8, r4",
-            "ldr r4, [sp, #104]",
-            "ldr r5, [sp, #72]",
-            "add r5, r5, r4",
-            "str r5, [sp, #72]",
-            "ldr r4, [sp, #76]",
-            "cmp r11, r4",
-            "bne 2b",
-            // The next set.
             "ldr r4, [sp, #112]",
             "add r11, r11, r4",
             "ldr r4, [sp, #116]",
             "add r8, r8, r4",
-            "add r10, r10, #72",
+            "ldr r4, [sp, #108]",
+            "add r4, r4, r11",
+            "str r4, [sp, #72]",
+            "ldr r4, [sp, #76]",
+            "cmp r11, r4",
+            "bne 2b",
+            // The next set.
             "ldr r4, [sp, #120]",
+            "sub r11, r11, r4",
+            "add r11, r11, #4",
+            "ldr r4, [sp, #124]",
+            "add r8, r8, r4",
+            "add r10, r10, #72",
+            "ldr r4, [sp, #128]",
             "cmp r10, r4",
             "bne 3b",
-            "add sp, sp, #124",
+            "add sp, sp, #132",
             "pop {{r6, r7}}",
             inout("r0") frame.as_ptr() => _,
             inout("r8") x.as_ptr() => _,
@@ -228,7 +281,7 @@ pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
             inout("r11") out.as_mut_ptr() => _,
             in("r12") win.x_col,
             in("lr") win.x_row,
-            in("r9") win.offset,
+            out("r9") _,
             out("r1") _,
             out("r2") _,
             out("r3") _,
