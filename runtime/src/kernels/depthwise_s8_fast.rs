@@ -5,15 +5,16 @@
 //! The compiler lays out one table per layer ([`depthwise_table_words`] words per set of four
 //! channels) holding, for every set: the four biases, the weights tap by tap (one word of four
 //! channels per tap, row-major over the filter), the four multipliers doubled (wrapping; the asm
-//! multiplies by them with `smmlar`) and one word of the four `!shift` bytes. The kernel reads it front to back, once per pixel.
+//! multiplies by them with `smmlar`) and one word of the four `!shift` bytes.
 //!
 //! Windows of a 3×3 filter that lie wholly inside the input (all but the border pixels) go to
-//! [`crate::arch::dw3x3_x4`], one asm loop on the DSP targets with the taps unrolled, the input
-//! offset added by `sxtab16` and the requantization inside, one call per output row. Every other
-//! window (the border pixels, other filter sizes) goes to [`crate::arch::dw_rect_x4`], the same
-//! asm with loops over the rows and taps of the window inside the input (TFLM's padding adds
-//! nothing), in runs of windows clipped alike: the inside columns of a border row, the inside
-//! rows of a border column.
+//! [`crate::arch::dw3x3_x4`] in one call per image: one asm loop on the DSP targets that, set
+//! of channels by set, rearranges the set's weights onto the stack (taps paired for `smlad`) and
+//! folds the input offset into its biases, then runs every inside window with the taps unrolled
+//! and the requantization inside. Every other window (the border pixels, other filter sizes)
+//! goes to [`crate::arch::dw_rect_x4`], asm with loops over the rows and taps of the window
+//! inside the input (TFLM's padding adds nothing), in runs of windows clipped alike: the inside
+//! columns of a border row, the inside rows of a border column.
 //!
 //! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
 //! when it has proven every accumulator lies in its domain (`|acc| < 2^30`, shifts in
@@ -68,7 +69,7 @@ pub(crate) fn depthwise_table(
 ///
 /// The output splits into the rows and columns whose windows lie wholly inside the input
 /// (`r0..r1`, `c0..c1`) and the rest: for a 3×3 filter the inside block in one call
-/// ([`interior`]), then everything else in runs ([`borders`]).
+/// (`interior`), then everything else in runs (`borders`).
 #[inline(never)]
 pub fn depthwise_conv_2d_s8_fast(
     p: &ConvQuantParams,
