@@ -48,118 +48,255 @@ macro_rules! dw_requant_store {
     };
 }
 
-/// One tap of four channels in [`dw3x3_x4`]'s unrolled window: the input word (`load` into r5,
-/// from r8), the weight word (r10, post-incremented), both widened (inputs plus the offset in
-/// r9), and four 16×16 multiply-accumulates into r0–r3.
-macro_rules! dw_tap {
-    ($load:literal) => {
+/// Two taps of four channels in [`dw3x3_x4`]'s unrolled window: the input words of both
+/// (`load_a` into r5 and `load_b` into r4, from r8, `step` between them), interleaved by
+/// `pkhbt`/`pkhtb` and widened (`sxtb16`) into one word per channel holding its two inputs, and
+/// four dual multiply-accumulates (`smlad`) into r0–r3 with the channels' weight pairs from the
+/// stack (`sp + w`, four words).
+macro_rules! dw_taps {
+    ($load_a:literal, $step:literal, $load_b:literal, $w0:literal, $w1:literal) => {
         concat!(
-            $load,
+            $load_a,
             "\n",
-            "ldr r4, [r10], #4\n",
-            "sxtb16 r6, r4\n",
+            $step,
+            "\n",
+            $load_b,
+            "\n",
+            "pkhbt r6, r5, r4, lsl #16\n",
+            "pkhtb r4, r4, r5, asr #16\n",
+            "sxtb16 r5, r6\n",
+            "sxtb16 r6, r6, ror #8\n",
+            "ldrd r7, r9, [sp, #",
+            $w0,
+            "]\n",
+            "smlad r0, r5, r7, r0\n",
+            "smlad r1, r6, r9, r1\n",
+            "sxtb16 r5, r4\n",
             "sxtb16 r4, r4, ror #8\n",
-            "sxtab16 r7, r9, r5\n",
-            "sxtab16 r5, r9, r5, ror #8\n",
-            "smlabb r0, r6, r7, r0\n",
-            "smlatt r2, r6, r7, r2\n",
-            "smlabb r1, r4, r5, r1\n",
-            "smlatt r3, r4, r5, r3",
+            "ldrd r7, r9, [sp, #",
+            $w1,
+            "]\n",
+            "smlad r2, r5, r7, r2\n",
+            "smlad r3, r4, r9, r3",
         )
     };
 }
 
-/// `pixels` 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
-/// stored, pixel after pixel: for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
-/// nine weight words (tap by tap in row-major order, byte `j` the weight of channel `4g + j`),
-/// `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose byte `j` is `!shift` of channel `4g + j`:
-/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the taps with wrapping adds, then
+/// A block of 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
+/// stored: for every set `g` of four channels, with the table words of that set being
+/// `[bias; 4]`, nine weight words (tap by tap in row-major order, byte `j` the weight of channel
+/// `4g + j`), `[multiplier; 4]` ([`super::DW3X3_GROUP_WORDS`] words in all) and one word whose
+/// byte `j` is `!shift` of channel `4g + j`: `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over
+/// the taps with wrapping adds, then
 /// `out[4g + j] = clamp(requantize_fast(acc[j], multiplier[j], shift[j], k), -128, 127)`.
-/// Does nothing if the window does not fit
-/// the slices ([`Dw3x3::fits`]).
+/// Does nothing if the block does not fit the slices ([`Dw3x3::fits`]).
 ///
-/// Per set: `ldm` of the biases, per tap one load of four weights and one of four inputs, two
-/// `sxtb16` (weights) and two `sxtab16` (inputs plus offset) and four 16×16 multiply-accumulates; then `smmlar` by the doubled multiplier, sign correction,
-/// shift by register (its low byte), offset, `ssat #8, asr #1` and `strb` per channel
-/// ([`crate::quant::requantize_fast`]).
+/// Set by set, once: the set's weights rearranged onto the stack, taps 0–7 in pairs (one word
+/// per channel holding its weights of both taps as 16-bit lanes) and tap 8 widened
+/// (`sxtb16`), and `bias + offset · Σ w` per channel (so that the windows need not add the
+/// offset: the sum is the same modulo 2^32, and the true accumulator is below 2^30). Then every
+/// window of the block: four pairs of taps ([`dw_taps`]: two loads, two packs, four `sxtb16`,
+/// two `ldrd`, four `smlad`), tap 8 with 16×16 multiply-accumulates, then `smmlar` by the doubled
+/// multiplier, sign correction, shift by register (its low byte), offset, `ssat #8, asr #1` and
+/// `strb` per channel ([`crate::quant::requantize_fast`]).
 pub fn dw3x3_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &Dw3x3) {
     if !win.fits(x.len(), table.len(), out.len()) {
         return;
     }
-    let op = out.as_mut_ptr();
     let span = 4 * win.groups;
-    // SAFETY: `fits` checked that every input tap of every set of every pixel (up to
-    // `(pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`), every table word
-    // (`18·groups`, read once per pixel: the table pointer goes back after each) and every output
-    // byte (`4·groups·pixels`) lies inside the slices; `xp` starts 4 bytes early because each
-    // set's first load pre-increments it, and moves to the next pixel's first tap minus 4 after
-    // the last set. Every operand is in a named register (LLVM may hand r6 and r7 to `reg`
-    // operands); r6 and r7 are saved and restored on the stack with the loop bounds, leaving
-    // `sp` as it was; every other register written is declared.
+    let line = span.wrapping_mul(win.pixels);
+    let block = win.rows.wrapping_mul(win.out_row);
+    // the offset (high half) and k (low half, sign-extended when loaded), output bytes per
+    // window, input bytes from a window's last row of taps to the next window's first, output
+    // bytes per row of windows, from a row's end to the next row's start in the output and the
+    // input, output bytes of all rows, input bytes from the block's end to the next set's
+    // start, the table's end
+    let frame: [usize; 9] = [
+        ((win.offset & 0xFFFF_0000) | u32::from(win.k as u16)) as usize,
+        span,
+        win.x_pixel.wrapping_sub(2usize.wrapping_mul(win.x_row)),
+        line,
+        win.out_row.wrapping_sub(line),
+        win.y_pixel
+            .wrapping_sub(win.pixels.wrapping_mul(win.x_pixel)),
+        block,
+        4usize.wrapping_sub(win.rows.wrapping_mul(win.y_pixel)),
+        table
+            .as_ptr()
+            .wrapping_add(super::DW3X3_GROUP_WORDS * win.groups) as usize,
+    ];
+    // SAFETY: `fits` checked that every input tap of every set of every window (up to
+    // `(rows − 1)·y_pixel + (pixels − 1)·x_pixel + 2·x_row + 2·x_col + 4·groups` bytes from `x`),
+    // every table word (`18·groups`) and every output byte (`(rows − 1)·out_row + 4·groups·pixels`)
+    // lies inside the slices; the input and output pointers go back to the block's start plus 4
+    // after each set. The frame is copied onto the stack below r6 and r7 (saved because LLVM may
+    // use them), under 72 bytes for the rearranged weights, two words for the current row's and
+    // block's output ends and four for the biases (r9 is reloaded from the frame for each set); `sp` is restored before the end. Every
+    // operand is in a named register and every register written is declared.
     unsafe {
         asm!(
+            "push {{r6, r7}}",
+            "ldr r1, [r0, #32]",
+            "push {{r1}}",
+            "ldm r0, {{r0-r7}}",
             "push {{r0-r7}}",
-            "2:",
-            "ldm r10!, {{r0-r3}}",
-            "ldr r5, [r8, #4]!",
-            "ldr r4, [r10], #4",
-            "sxtb16 r6, r4",
-            "sxtb16 r4, r4, ror #8",
-            "sxtab16 r7, r9, r5",
-            "sxtab16 r5, r9, r5, ror #8",
-            "smlabb r0, r6, r7, r0",
-            "smlatt r2, r6, r7, r2",
-            "smlabb r1, r4, r5, r1",
-            "smlatt r3, r4, r5, r3",
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]"),
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "add r8, r8, lr",
-            dw_tap!("ldr r5, [r8]"),
-            dw_tap!("ldr r5, [r8, r12]"),
-            dw_tap!("ldr r5, [r8, r12, lsl #1]"),
-            "sub r8, r8, lr, lsl #1",
-            dw_requant_store!("ldr r5, [sp, #20]"),
-            "ldr r4, [sp, #16]",
-            "cmp r11, r4",
-            "bne 2b",
-            "ldr r4, [sp, #12]",
+            "sub sp, sp, #96",
+            // A set: the end of its block; its weights rearranged and its biases plus the
+            // offset's products (r10 walks the set's weights, r11 the stack, both restored).
+            "3:",
+            "ldr r4, [sp, #120]",
             "add r4, r4, r11",
-            "str r4, [sp, #16]",
-            "ldr r4, [sp, #4]",
+            "str r4, [sp, #76]",
+            "ldr r9, [sp, #96]",
+            "pkhtb r9, r9, r9, asr #16",
+            "ldm r10!, {{r0-r3}}",
+            "mov r11, sp",
+            "4:",
+            "ldr r4, [r10], #4",
+            "ldr r5, [r10], #4",
+            "pkhbt r6, r4, r5, lsl #16",
+            "pkhtb r5, r5, r4, asr #16",
+            "sxtb16 r4, r6",
+            "sxtb16 r6, r6, ror #8",
+            "sxtb16 r7, r5",
+            "sxtb16 r5, r5, ror #8",
+            "smlad r0, r4, r9, r0",
+            "smlad r1, r6, r9, r1",
+            "smlad r2, r7, r9, r2",
+            "smlad r3, r5, r9, r3",
+            "strd r4, r6, [r11], #8",
+            "strd r7, r5, [r11], #8",
+            "add r4, sp, #64",
+            "cmp r11, r4",
+            "bne 4b",
+            "ldr r4, [r10], #4",
+            "sxtb16 r5, r4",
+            "sxtb16 r4, r4, ror #8",
+            "smlabb r0, r5, r9, r0",
+            "smlatt r2, r5, r9, r2",
+            "smlabb r1, r4, r9, r1",
+            "smlatt r3, r4, r9, r3",
+            "strd r5, r4, [r11]",
+            "add r4, sp, #80",
+            "stm r4, {{r0-r3}}",
+            "sub r10, r10, #52",
+            "ldr r4, [sp, #76]",
+            "ldr r5, [sp, #120]",
+            "sub r11, r4, r5",
+            "ldr r4, [sp, #108]",
+            "add r4, r4, r11",
+            "str r4, [sp, #72]",
+            // A window.
+            "2:",
+            "add r4, sp, #80",
+            "ldm r4, {{r0-r3}}",
+            dw_taps!("ldr r5, [r8]", "", "ldr r4, [r8, r12]", "0", "8"),
+            dw_taps!(
+                "ldr r5, [r8, r12, lsl #1]",
+                "add r8, r8, lr",
+                "ldr r4, [r8]",
+                "16",
+                "24"
+            ),
+            dw_taps!(
+                "ldr r5, [r8, r12]",
+                "",
+                "ldr r4, [r8, r12, lsl #1]",
+                "32",
+                "40"
+            ),
+            dw_taps!("add r8, r8, lr", "ldr r5, [r8]", "ldr r4, [r8, r12]", "48", "56"),
+            "ldr r5, [r8, r12, lsl #1]",
+            "ldrd r6, r7, [sp, #64]",
+            "sxtb16 r4, r5",
+            "sxtb16 r5, r5, ror #8",
+            "smlabb r0, r6, r4, r0",
+            "smlatt r2, r6, r4, r2",
+            "smlabb r1, r7, r5, r1",
+            "smlatt r3, r7, r5, r3",
+            "ldrd r4, r5, [r10, #52]",
+            "ldrd r6, r7, [r10, #60]",
+            "smmlar r0, r0, r4, r0",
+            "add r0, r0, r0, asr #31",
+            "smmlar r1, r1, r5, r1",
+            "add r1, r1, r1, asr #31",
+            "smmlar r2, r2, r6, r2",
+            "add r2, r2, r2, asr #31",
+            "smmlar r3, r3, r7, r3",
+            "add r3, r3, r3, asr #31",
+            "ldr r4, [r10, #68]",
+            "ldrsh r5, [sp, #96]",
+            "asr r0, r0, r4",
+            "add r0, r0, r5",
+            "ssat r0, #8, r0, asr #1",
+            "strb r0, [r11]",
+            "lsr r4, r4, #8",
+            "asr r1, r1, r4",
+            "add r1, r1, r5",
+            "ssat r1, #8, r1, asr #1",
+            "strb r1, [r11, #1]",
+            "lsr r4, r4, #8",
+            "asr r2, r2, r4",
+            "add r2, r2, r5",
+            "ssat r2, #8, r2, asr #1",
+            "strb r2, [r11, #2]",
+            "lsr r4, r4, #8",
+            "asr r3, r3, r4",
+            "add r3, r3, r5",
+            "ssat r3, #8, r3, asr #1",
+            "strb r3, [r11, #3]",
+            "ldr r4, [sp, #100]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #104]",
             "add r8, r8, r4",
-            "ldr r4, [sp, #8]",
-            "sub r10, r10, r4",
-            "ldr r4, [sp]",
+            "ldr r4, [sp, #72]",
             "cmp r11, r4",
             "bne 2b",
-            "add sp, sp, #16",
-            "pop {{r4, r5, r6, r7}}",
-            inout("r8") x.as_ptr().wrapping_sub(4) => _,
+            // The next row of the block.
+            "ldr r4, [sp, #112]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #116]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #108]",
+            "add r4, r4, r11",
+            "str r4, [sp, #72]",
+            "ldr r4, [sp, #76]",
+            "cmp r11, r4",
+            "bne 2b",
+            // The next set.
+            "ldr r4, [sp, #120]",
+            "sub r11, r11, r4",
+            "add r11, r11, #4",
+            "ldr r4, [sp, #124]",
+            "add r8, r8, r4",
+            "add r10, r10, #72",
+            "ldr r4, [sp, #128]",
+            "cmp r10, r4",
+            "bne 3b",
+            "add sp, sp, #132",
+            "pop {{r6, r7}}",
+            inout("r0") frame.as_ptr() => _,
+            inout("r8") x.as_ptr() => _,
             inout("r10") table.as_ptr() => _,
-            inout("r11") op => _,
+            inout("r11") out.as_mut_ptr() => _,
             in("r12") win.x_col,
             in("lr") win.x_row,
-            in("r9") win.offset,
-            inout("r0") op.wrapping_add(span * win.pixels) => _,
-            inout("r1") win.x_pixel.wrapping_sub(span) => _,
-            inout("r2") 4 * super::DW3X3_GROUP_WORDS * win.groups => _,
-            inout("r3") span => _,
-            inout("r4") op.wrapping_add(span) => _,
-            inout("r5") win.k => _,
+            out("r9") _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
         );
     }
 }
 
-/// Any depthwise window (see [`DwRect`]), requantized and stored: for every set `g` of four
-/// channels, with the table words of that set being `[bias; 4]`, `taps` weight words,
-/// `[multiplier; 4]` and one word of `!shift` bytes, `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]`
-/// over the window's rows and taps in order with wrapping adds, then `out[4g + j]` as
-/// [`dw3x3_x4`] stores it. Does nothing if the window does not fit the slices
-/// ([`DwRect::fits`]).
+/// A run of depthwise windows (see [`DwRect`]), requantized and stored, window after window:
+/// for every set `g` of four channels, with the table words of that set being `[bias; 4]`,
+/// `taps` weight words, `[multiplier; 4]` and one word of `!shift` bytes,
+/// `acc[j] = bias[j] + Σ (x[j] + offset) · w[j]` over the window's rows and taps in order with
+/// wrapping adds, then `out[4g + j]` as [`dw3x3_x4`] stores it. Does nothing if the run does
+/// not fit the slices ([`DwRect::fits`]).
 ///
 /// The same taps and requantization as [`dw3x3_x4`], in loops whose counts and steps live in a
 /// block on the stack.
@@ -169,11 +306,14 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     }
     let rows = if win.cols == 0 { 0 } else { win.rows };
     let op = out.as_mut_ptr();
-    // end of the output, k, rows, taps per row, input bytes from a row's end to the next row,
-    // weight bytes from a row's end to the next row, weight bytes from the biases to the first
-    // tap, weight bytes from the last row's end to the multipliers (wrapping)
-    let frame: [usize; 8] = [
-        op.wrapping_add(4 * win.groups) as usize,
+    let span = 4 * win.groups;
+    // end of the window's output, k, rows, taps per row, input bytes from a row's end to the
+    // next row, weight bytes from a row's end to the next row, weight bytes from the biases to
+    // the first tap, weight bytes from the last row's end to the multipliers (wrapping); the end
+    // of the last window's output, input and output bytes from one window's end to the next
+    // window's start, output bytes between windows, table bytes of all sets
+    let frame: [usize; 13] = [
+        op.wrapping_add(span) as usize,
         win.k as usize,
         rows,
         win.cols,
@@ -183,16 +323,28 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
         (4 * win.taps)
             .wrapping_sub(4 * win.w_first)
             .wrapping_sub((4 * rows).wrapping_mul(win.w_row)),
+        op.wrapping_add(
+            (win.pixels.wrapping_sub(1))
+                .wrapping_mul(win.out_pixel)
+                .wrapping_add(span),
+        ) as usize,
+        win.x_pixel.wrapping_sub(span),
+        win.out_pixel,
+        win.out_pixel.wrapping_sub(span),
+        4 * win.group_words() * win.groups,
     ];
-    // SAFETY: `fits` checked that every input tap of every set, every table word and every
-    // output byte lies inside the slices, and the walk below reads exactly those (the weight
-    // pointer moves by the frame's skips to the taps inside `taps` and back to the set's
-    // multipliers). The frame is copied onto the stack below r6 and r7 (saved because LLVM may
-    // use them) and `sp` is restored before the end; every operand is in a named register and
-    // every register written is declared.
+    // SAFETY: `fits` checked that every input tap of every set of every window, every table
+    // word and every output byte lies inside the slices, and the walk below reads exactly those
+    // (the weight pointer moves by the frame's skips to the taps inside `taps` and back to the
+    // set's multipliers, and back to the first set after each window). The frame is copied onto
+    // the stack below r6 and r7 (saved because LLVM may use them) and `sp` is restored before
+    // the end; every operand is in a named register and every register written is declared.
     unsafe {
         asm!(
             "push {{r6, r7}}",
+            "add r1, r0, #32",
+            "ldm r1, {{r1-r5}}",
+            "push {{r1-r5}}",
             "ldm r0, {{r0-r7}}",
             "push {{r0-r7}}",
             "sub sp, sp, #8",
@@ -238,7 +390,21 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             "ldr r4, [sp, #8]",
             "cmp r11, r4",
             "bne 2b",
-            "add sp, sp, #40",
+            "ldr r4, [sp, #40]",
+            "cmp r11, r4",
+            "beq 6f",
+            "ldr r5, [sp, #48]",
+            "add r4, r11, r5",
+            "str r4, [sp, #8]",
+            "ldr r4, [sp, #52]",
+            "add r11, r11, r4",
+            "ldr r4, [sp, #44]",
+            "add r8, r8, r4",
+            "ldr r4, [sp, #56]",
+            "sub r10, r10, r4",
+            "b 2b",
+            "6:",
+            "add sp, sp, #60",
             "pop {{r6, r7}}",
             inout("r0") frame.as_ptr() => _,
             inout("r8") x.as_ptr() => _,

@@ -48,14 +48,21 @@ mod portable_dsp_pool;
 #[cfg(not(kiln_dsp))]
 pub use portable_dsp_pool::*;
 
-/// Any depthwise window (clipped to the input, or of any filter size), as [`dw_rect_x4`] walks it
-/// for `groups` sets of four channels: `rows` rows of `cols` input taps, `x_col` bytes apart in a
-/// row and `x_row` bytes apart between rows. The table holds `taps + 9` words per set (four
-/// biases, `taps` weight words, four multipliers, one word of shifts); the window's first tap
-/// uses weight word `w_first` and the next row's first tap `w_row` words further. `offset` and `k`
-/// as in [`Dw3x3`].
+/// A run of depthwise windows clipped the same way (or of any filter size), as [`dw_rect_x4`]
+/// walks them for `groups` sets of four channels: `pixels` windows, `x_pixel` input bytes and
+/// `out_pixel` output bytes apart (a stretch of one output row, or of one output column); each
+/// `rows` rows of `cols` input taps, `x_col` bytes apart in a row and `x_row` bytes apart between
+/// rows. The table holds `taps + 9` words per set (four biases, `taps` weight words, four
+/// multipliers, one word of shifts); a window's first tap uses weight word `w_first` and the
+/// next row's first tap `w_row` words further. `offset` and `k` as in [`Dw3x3`].
 #[derive(Clone, Copy, Debug)]
 pub struct DwRect {
+    /// Windows (at least 1).
+    pub pixels: usize,
+    /// Bytes from one window's first input tap to the next window's.
+    pub x_pixel: usize,
+    /// Bytes from one window's first output to the next window's (at least `4 · groups`).
+    pub out_pixel: usize,
     /// Rows of taps inside the input (0 for none).
     pub rows: usize,
     /// Taps per row inside the input (0 for none).
@@ -85,8 +92,9 @@ impl DwRect {
     }
 
     /// Whether every read and write lies inside `x`, `table` and `out` (the input from the
-    /// window's first tap, the table of the first set, the output of the first channel), every
-    /// tap's weight lies among the set's `taps`, and there is at least one set of channels.
+    /// first window's first tap, the table of the first set, the output of the first window's
+    /// first channel), every tap's weight lies among the set's `taps`, windows' outputs do not
+    /// overlap, and there is at least one window and one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
         self.ends(x, table, out).unwrap_or(false)
     }
@@ -94,7 +102,9 @@ impl DwRect {
     fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
         let span = self.groups.checked_mul(4)?;
         let table_end = self.groups.checked_mul(self.taps.checked_add(9)?)?;
-        if self.groups == 0 || table_end > table || span > out {
+        let runs = self.pixels.checked_sub(1)?;
+        let out_end = runs.checked_mul(self.out_pixel)?.checked_add(span)?;
+        if self.groups == 0 || self.out_pixel < span || table_end > table || out_end > out {
             return Some(false);
         }
         if self.rows == 0 || self.cols == 0 {
@@ -104,7 +114,8 @@ impl DwRect {
         let x_end = r
             .checked_mul(self.x_row)?
             .checked_add(c.checked_mul(self.x_col)?)?
-            .checked_add(span)?;
+            .checked_add(span)?
+            .checked_add(runs.checked_mul(self.x_pixel)?)?;
         let w_end = r
             .checked_mul(self.w_row)?
             .checked_add(self.w_first)?
@@ -117,19 +128,26 @@ impl DwRect {
 /// words of a 3×3 filter, four multipliers and one word of four right shifts.
 pub const DW3X3_GROUP_WORDS: usize = 18;
 
-/// `pixels` 3×3 depthwise windows lying wholly inside the input, `x_pixel` bytes apart (one
-/// output row's run of inside pixels), as [`dw3x3_x4`] walks them for `groups` sets of four
-/// channels: input taps `x_col` bytes apart in a row and `x_row` bytes apart between rows; the
-/// next set of channels starts 4 bytes further in the input and [`DW3X3_GROUP_WORDS`] words
-/// further in the table; the outputs of the pixels follow each other. `offset` is the input
-/// offset in both 16-bit lanes and `k` is `1 + 2 · output_zero_point` (see
-/// [`crate::quant::requantize_fast`]).
+/// A block of 3×3 depthwise windows lying wholly inside the input, as [`dw3x3_x4`] walks them
+/// for `groups` sets of four channels: `rows` rows of `pixels` windows, the windows of a row
+/// `x_pixel` input bytes apart and their outputs one after the other (`4 · groups` bytes
+/// apart), the rows `y_pixel` input bytes and `out_row` output bytes apart; in a window, input
+/// taps `x_col` bytes apart in a row and `x_row` bytes apart between rows. The next set of
+/// channels starts 4 bytes further in the input and the output and [`DW3X3_GROUP_WORDS`] words
+/// further in the table. `offset` is the input offset in both 16-bit lanes and `k` is
+/// `1 + 2 · output_zero_point` (see [`crate::quant::requantize_fast`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Dw3x3 {
-    /// Pixels (at least 1).
+    /// Windows per row (at least 1).
     pub pixels: usize,
-    /// Bytes from one pixel's first input tap to the next pixel's.
+    /// Rows of windows (at least 1).
+    pub rows: usize,
+    /// Bytes from one window's first input tap to the next window's in a row.
     pub x_pixel: usize,
+    /// Bytes from one row's first input tap to the next row's.
+    pub y_pixel: usize,
+    /// Bytes from one row's first output to the next row's (at least `4 · groups · pixels`).
+    pub out_row: usize,
     /// Bytes from one input tap to the next in a row.
     pub x_col: usize,
     /// Bytes from the first input tap of a row to that of the next row.
@@ -144,25 +162,31 @@ pub struct Dw3x3 {
 
 impl Dw3x3 {
     /// Whether every read and write lies inside `x`, `table` and `out` (the input from the first
-    /// pixel's first tap, the table of the first set, the output of the first pixel), and there
-    /// is at least one pixel and one set of channels.
+    /// window's first tap, the table of the first set, the output of the first window), rows'
+    /// outputs do not overlap, and there is at least one window and one set of channels.
     pub fn fits(&self, x: usize, table: usize, out: usize) -> bool {
         self.ends(x, table, out).unwrap_or(false)
     }
 
     fn ends(&self, x: usize, table: usize, out: usize) -> Option<bool> {
         let span = self.groups.checked_mul(4)?;
+        let line = span.checked_mul(self.pixels)?;
+        let down = self.rows.checked_sub(1)?;
         let x_end = self
             .x_row
             .checked_add(self.x_col)?
             .checked_mul(2)?
             .checked_add(span)?
-            .checked_add(self.pixels.checked_sub(1)?.checked_mul(self.x_pixel)?)?;
+            .checked_add(self.pixels.checked_sub(1)?.checked_mul(self.x_pixel)?)?
+            .checked_add(down.checked_mul(self.y_pixel)?)?;
+        let out_end = down.checked_mul(self.out_row)?.checked_add(line)?;
         Some(
             self.groups > 0
+                && self.pixels > 0
+                && self.out_row >= line
                 && x_end <= x
                 && self.groups.checked_mul(DW3X3_GROUP_WORDS)? <= table
-                && span.checked_mul(self.pixels)? <= out,
+                && out_end <= out,
         )
     }
 }
