@@ -99,12 +99,13 @@ pub fn depthwise_conv_2d_s8_fast(
         return;
     }
     let x: &[u8] = bytemuck::cast_slice(input);
-    let (image, frame) = (ih * iw * ch, oh * ow * ch);
-    let outs = output.chunks_exact_mut(frame.max(1)).take(g.batches);
-    for (img, out) in x.chunks_exact(image.max(1)).zip(outs) {
-        // Two calls, so that neither's stack frame sits under the other's.
-        interior(p, table, img, out);
-        borders(p, table, img, out);
+    if g.batches == 1 {
+        // Two calls, so that neither's stack frame sits under the other's (and, one image, no
+        // loop state under them either).
+        interior(p, table, x, output);
+        borders(p, table, x, output);
+    } else {
+        images(p, table, x, output);
     }
     // A fused activation narrower than int8, after the int8 saturation (the same result).
     let (lo, hi) = (p.activation_min, p.activation_max);
@@ -112,6 +113,19 @@ pub fn depthwise_conv_2d_s8_fast(
         if let Some(v) = output.get_mut(..g.batches * oh * ow * ch) {
             clamp_bytes(v, lo, hi);
         }
+    }
+}
+
+/// [`depthwise_conv_2d_s8_fast`] over a batch of several images, one at a time.
+#[inline(never)]
+fn images(p: &ConvQuantParams, table: &[i32], x: &[u8], output: &mut [i8]) {
+    let g = &p.geometry;
+    let image = g.input_height * g.input_width * g.input_depth;
+    let frame = g.output_height * g.output_width * g.output_depth;
+    let outs = output.chunks_exact_mut(frame.max(1)).take(g.batches);
+    for (img, out) in x.chunks_exact(image.max(1)).zip(outs) {
+        interior(p, table, img, out);
+        borders(p, table, img, out);
     }
 }
 
