@@ -65,6 +65,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !depthwise_kernels_match() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 depthwise fast kernel");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -306,6 +313,119 @@ fn pool_kernels_match() -> bool {
             relu6_s8(&r, black_box(&x[..n]), &mut got[..n]);
             ok &= want == got;
         }
+    }
+    ok
+}
+
+/// The int8 depthwise kernel of the quantized models (its asm on the DSP cores: the unrolled
+/// 3×3 inside block and the border runs) against the reference kernel, on pseudo-random
+/// geometries (SAME and VALID padding, strides and dilations 1–2, other filter sizes, two
+/// images), data and requantization.
+fn depthwise_kernels_match() -> bool {
+    use kiln::kernels::{
+        depthwise_conv_2d_s8, depthwise_conv_2d_s8_fast, depthwise_table_words, ConvGeometry,
+        ConvQuantParams, Requant,
+    };
+    const MAX: usize = 2 * 7 * 7 * 8;
+    let mut seed = 11u32;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as usize % n.max(1)
+    };
+    let (mut x, mut want, mut got) = ([0i8; MAX], [0i8; MAX], [0i8; MAX]);
+    let mut w = [0i8; 25 * 8];
+    let mut table = [0i32; 2 * 34];
+    let mut ok = true;
+    let mut cases = 0;
+    while cases < 200 {
+        let (kh, kw) = if next(4) == 0 {
+            (1 + next(5), 1 + next(5))
+        } else {
+            (3, 3)
+        };
+        let (ih, iw, sh, sw) = (1 + next(7), 1 + next(7), 1 + next(2), 1 + next(2));
+        let (dh, dw) = (1 + usize::from(next(4) == 0), 1 + usize::from(next(4) == 0));
+        let same = next(3) != 0;
+        // Output size and leading padding along one axis (None: no VALID output).
+        let axis = |size: usize, k: usize, stride: usize, dil: usize| {
+            let span = (k - 1) * dil + 1;
+            if same {
+                let o = size.div_ceil(stride);
+                Some((o, ((o - 1) * stride + span).saturating_sub(size) / 2))
+            } else {
+                (size >= span).then(|| ((size - span) / stride + 1, 0))
+            }
+        };
+        let (Some((oh, ph)), Some((ow, pw))) = (axis(ih, kh, sh, dh), axis(iw, kw, sw, dw)) else {
+            continue;
+        };
+        let (ch, batches) = (4 * (1 + next(2)), 1 + usize::from(next(5) == 0));
+        let geometry = ConvGeometry {
+            batches,
+            input_height: ih,
+            input_width: iw,
+            input_depth: ch,
+            output_height: oh,
+            output_width: ow,
+            output_depth: ch,
+            filter_height: kh,
+            filter_width: kw,
+            filter_depth: 1,
+            stride_height: sh,
+            stride_width: sw,
+            dilation_height: dh,
+            dilation_width: dw,
+            pad_height: ph,
+            pad_width: pw,
+        };
+        let full = next(3) == 0;
+        let p = black_box(ConvQuantParams {
+            geometry,
+            input_offset: next(256) as i32 - 127,
+            output_offset: next(256) as i32 - 128,
+            activation_min: if full { -128 } else { -128 + next(60) as i32 },
+            activation_max: if full { 127 } else { 127 - next(60) as i32 },
+        });
+        let (taps, n_in, n_out) = (kh * kw, batches * ih * iw * ch, batches * oh * ow * ch);
+        for v in &mut x[..n_in] {
+            *v = next(256) as u8 as i8;
+        }
+        for v in &mut w[..taps * ch] {
+            *v = next(256) as u8 as i8;
+        }
+        let (mut bias, mut m, mut s) = ([0i32; 8], [0i32; 8], [0i8; 8]);
+        for c in 0..ch {
+            bias[c] = next(1 << 21) as i32 - (1 << 20);
+            m[c] = (1 << 30) + next(1 << 30) as i32;
+            let range = if next(4) == 0 { 31 } else { 12 };
+            s[c] = -1 - next(range) as i8;
+        }
+        // The kernel's table: per set of four channels the biases, one weight word per tap,
+        // the doubled multipliers and the inverted shifts.
+        let per = depthwise_table_words(taps);
+        for (g, t) in table.chunks_exact_mut(per).take(ch / 4).enumerate() {
+            t[..4].copy_from_slice(&bias[4 * g..4 * g + 4]);
+            for tap in 0..taps {
+                let b = &w[tap * ch + 4 * g..][..4];
+                t[4 + tap] = i32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]);
+            }
+            for j in 0..4 {
+                t[4 + taps + j] = m[4 * g + j].wrapping_shl(1);
+            }
+            t[8 + taps] = i32::from_le_bytes([0, 1, 2, 3].map(|j| !(s[4 * g + j] as u8)));
+        }
+        let rq = Requant {
+            multiplier: &m[..ch],
+            shift: &s[..ch],
+        };
+        want[..n_out].fill(0x55);
+        got[..n_out].fill(0x33);
+        let (input, weights) = (&x[..n_in], &w[..taps * ch]);
+        depthwise_conv_2d_s8(&p, &rq, input, weights, &bias[..ch], &mut want[..n_out]);
+        let t = black_box(&table[..per * ch / 4]);
+        depthwise_conv_2d_s8_fast(&p, t, black_box(input), &mut got[..n_out]);
+        ok &= want[..n_out] == got[..n_out];
+        cases += 1;
     }
     ok
 }
