@@ -307,14 +307,15 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     let rows = if win.cols == 0 { 0 } else { win.rows };
     let op = out.as_mut_ptr();
     let span = 4 * win.groups;
-    // end of the window's output, k, rows, taps per row, input bytes from a row's end to the
-    // next row, weight bytes from a row's end to the next row, weight bytes from the biases to
-    // the first tap, weight bytes from the last row's end to the multipliers (wrapping); the end
-    // of the last window's output, input and output bytes from one window's end to the next
-    // window's start, output bytes between windows, table bytes of all sets
+    // rows left (the asm's counter), input bytes from a set's walked rows back to the next
+    // set's first tap; end of the window's output, k, rows, taps per row, input bytes from a
+    // row's end to the next row, weight bytes from a row's end to the next row, weight bytes
+    // from the biases to the first tap, weight bytes from the last row's end to the multipliers
+    // (wrapping); the end of the last window's output, input and output bytes from one window's
+    // end to the next window's start, output bytes between windows, table bytes of all sets
     let mut frame: [usize; 15] = [
         0,
-        0,
+        rows.wrapping_mul(win.x_row).wrapping_sub(4),
         op.wrapping_add(span) as usize,
         win.k as usize,
         rows,
@@ -340,7 +341,7 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     // (the weight pointer moves by the frame's skips to the taps inside `taps` and back to the
     // set's multipliers, and back to the first set after each window). The asm keeps only the
     // frame's address on the stack (below r6 and r7, saved because LLVM may use them) and reads
-    // the frame through it, using its first two words as its own counters; `sp` is restored
+    // the frame through it, using its first word as its row counter; `sp` is restored
     // before the end; every operand is in a named register and every register written is
     // declared.
     unsafe {
@@ -352,7 +353,6 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             "ldr r6, [sp]",
             "ldr r4, [r6, #32]",
             "add r10, r10, r4",
-            "str r8, [r6, #4]",
             "ldr r4, [r6, #16]",
             "str r4, [r6]",
             "cmp r4, #0",
@@ -387,8 +387,8 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             "ldr r6, [sp]",
             "ldr r4, [r6, #36]",
             "add r10, r10, r4",
-            "ldr r8, [r6, #4]",
-            "add r8, r8, #4",
+            "ldr r4, [r6, #4]",
+            "sub r8, r8, r4",
             dw_requant_store!("ldr r5, [sp]\nldr r5, [r5, #12]"),
             "ldr r6, [sp]",
             "ldr r4, [r6, #8]",
