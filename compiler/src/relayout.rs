@@ -106,23 +106,27 @@ pub fn pad_runs(data: &[u8], run: usize, padded: usize) -> Vec<u8> {
 /// order, `[channels][kw][kh][depth]`: the window order of the column band
 /// (`kiln::kernels::conv_band_s8`).
 pub fn window_columns(data: &[u8], kh: usize, kw: usize, depth: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    for w in data.chunks_exact((kh * kw * depth).max(1)) {
-        for x in 0..kw {
-            for y in 0..kh {
-                out.extend_from_slice(&w[(y * kw + x) * depth..][..depth]);
-            }
-        }
-    }
-    out
+    data.chunks_exact((kh * kw * depth).max(1))
+        .flat_map(|w| transpose(w, kh, kw, depth))
+        .collect()
 }
 
 /// The transpose of a row-major `[rows][cols]` matrix of bytes: `[cols][rows]`.
 pub fn transpose_bytes(data: &[u8], rows: usize, cols: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rows * cols);
+    transpose(data, rows, cols, 1)
+}
+
+/// The transpose of a row-major `[rows][cols]` matrix of `elem`-byte elements: `[cols][rows]`
+/// (zeros where `data` is short).
+fn transpose(data: &[u8], rows: usize, cols: usize, elem: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows * cols * elem);
     for c in 0..cols {
         for r in 0..rows {
-            out.push(data.get(r * cols + c).copied().unwrap_or_default());
+            let at = (r * cols + c) * elem;
+            match data.get(at..at + elem) {
+                Some(e) => out.extend_from_slice(e),
+                None => out.resize(out.len() + elem, 0),
+            }
         }
     }
     out
