@@ -121,14 +121,11 @@ pub fn relu6_s8(p: &Relu6QuantParams, input: &[i8], output: &mut [i8]) {
     let (Some(input), Some(output)) = (input.get(..n), output.get_mut(..n)) else {
         return;
     };
-    let (x, y) = (input.chunks_exact(8), output.chunks_exact_mut(8));
-    let (x_tail, y_tail) = (x.remainder(), y.into_remainder());
+    let (x8, x_tail) = input.as_chunks::<8>();
+    let (y8, y_tail) = output.as_chunks_mut::<8>();
     relu6_bytes_s8(p, x_tail, y_tail);
-    for (x, y) in input.chunks_exact(8).zip(output.chunks_exact_mut(8)) {
-        let Some(b) = x.first_chunk::<8>() else {
-            return;
-        };
-        let w = u64::from_le_bytes(b.map(|v| v as u8));
+    for (x, y) in x8.iter().zip(y8) {
+        let w = u64::from_le_bytes(x.map(|v| v as u8));
         let lo = clamp_s8x4(w as u32, p.lower, p.upper);
         let hi = clamp_s8x4((w >> 32) as u32, p.lower, p.upper);
         let w = u64::from(lo) | u64::from(hi) << 32;
