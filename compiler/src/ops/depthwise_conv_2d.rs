@@ -148,12 +148,28 @@ impl DepthwiseConv2d {
         if bias.len() != oc {
             return None;
         }
-        if oc == ic && ic % 4 == 0 {
+        if oc == ic && (ic % 4 == 0 || rows_kernel(geometry)) {
             let sums = abs_sums_channel_last(weights, oc);
             if !fast_requant_ok(&bias, &sums, rq.0, rq.1) {
                 return None;
             }
             let params = conv_quant_params(geometry, -in_zp, out_zp, range);
+            if rows_kernel(geometry) {
+                let table = dw_rows_table(weights, &bias, -in_zp, rq)?;
+                let table = e.constant_i32(&table);
+                let bytes = rows_scratch(geometry);
+                return Some(e.call(
+                    quote!(depthwise_3x3_rows_s8),
+                    quote!(ConvQuantParams),
+                    params,
+                    &[
+                        Arg::Static(table),
+                        Arg::In(t.input),
+                        Arg::Out(t.output),
+                        Arg::Scratch(bytes),
+                    ],
+                ));
+            }
             let table = depthwise_table(weights, kh * kw, &bias, rq);
             let table = e.constant_i32(&table);
             return Some(e.call(
@@ -177,6 +193,73 @@ impl DepthwiseConv2d {
         };
         conv_s8_fast(e, &conv, rq, t.input, t.output)
     }
+}
+
+/// Whether `kiln::kernels::depthwise_3x3_rows_s8` can run the layer (when the fast
+/// requantization is exact): a 3×3 filter, stride 1, no dilation, depth multiplier 1, at most one
+/// row and one column of padding before the input, and a multiple of 4 output columns.
+fn rows_kernel(g: &Geometry) -> bool {
+    let fits = g.filter[..2] == [3, 3]
+        && g.stride == [1, 1]
+        && g.dilation == [1, 1]
+        && g.input[2] == g.output[2]
+        && g.pad[0] <= 1
+        && g.pad[1] <= 1
+        && g.output[1].is_multiple_of(4)
+        && g.output[1] > 0;
+    fits && (!g.input[2].is_multiple_of(4) || rows_pays(g))
+}
+
+/// Whether the rows kernel is worth its table against `depthwise_conv_2d_s8_fast`'s: it runs
+/// border windows as fast as inside ones, where the other kernel takes about half as long
+/// again, but its table takes 72 bytes per channel instead of 18. Chosen when border windows
+/// are at least a fifth of the outputs and the larger table costs at most 1 KiB more flash
+/// (small images with few channels, where the borders weigh most and the tables least).
+fn rows_pays(g: &Geometry) -> bool {
+    let [oh, ow, ch] = g.output;
+    let inside = oh.saturating_sub(2 * g.pad[0]) * ow.saturating_sub(2 * g.pad[1]);
+    let border = oh * ow - inside;
+    5 * border >= oh * ow && 54 * ch <= 1024
+}
+
+/// Scratch bytes of `depthwise_3x3_rows_s8`: one unit of six words per four outputs of a row,
+/// and one more (`kiln::kernels::dw_rows_scratch_bytes`).
+fn rows_scratch(g: &Geometry) -> usize {
+    24 * (g.output[1] / 4 + 1)
+}
+
+/// The table of `kiln::kernels::depthwise_3x3_rows_s8` from DEPTHWISE_CONV_2D's int8
+/// `[9][channels]` weights, the bias, the input offset (`−zero_point`) and the multipliers and
+/// shifts (one per channel, or one for all): per channel the weights of filter rows 0, 1, 2, 0, 1
+/// as the 16-bit lane pairs `w0 | w1 << 16`, `w1 | w2 << 16`, `w2 | w0 << 16` (three words per
+/// row, so that any three consecutive rows are contiguous), the bias plus the input offset times
+/// the channel's weight sum, twice the multiplier (wrapping) and `!shift` (`kiln::arch::
+/// DW_ROWS_CHANNEL_WORDS`). `None` when a folded bias does not fit 32 bits.
+pub fn dw_rows_table(
+    weights: &[u8],
+    bias: &[i32],
+    input_offset: i32,
+    (multipliers, shifts): (&[i32], &[i32]),
+) -> Option<Vec<i32>> {
+    let channels = bias.len();
+    let pick = |v: &[i32], c: usize| {
+        let i = if v.len() == 1 { 0 } else { c };
+        v.get(i).copied().unwrap_or(0)
+    };
+    let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+    let mut out = Vec::with_capacity(channels * 18);
+    for (c, b) in bias.iter().enumerate() {
+        let w = |t: usize| weights.get(t * channels + c).map_or(0, |v| *v as i8);
+        for r in [0, 1, 2, 0, 1] {
+            let (w0, w1, w2) = (w(3 * r), w(3 * r + 1), w(3 * r + 2));
+            out.extend([pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
+        }
+        let sum: i64 = (0..9).map(|t| i64::from(w(t))).sum();
+        out.push(i32::try_from(i64::from(*b) + i64::from(input_offset) * sum).ok()?);
+        out.push(pick(multipliers, c).wrapping_shl(1));
+        out.push(i32::from(!(pick(shifts, c) as i8) as u8));
+    }
+    Some(out)
 }
 
 /// The table of `kiln::kernels::depthwise_conv_2d_s8_fast` from DEPTHWISE_CONV_2D's int8
@@ -230,17 +313,28 @@ impl OpImpl for DepthwiseConv2d {
     }
 
     fn scratch(&self, g: &Graph, node: &Node) -> usize {
-        // One input channel: a convolution with transposed weights (see `emit_s8_fast`).
         let Ok((t, geometry, ConvKind::S8)) = self.check(g, node) else {
             return 0;
         };
         let [kh, kw, _] = geometry.filter;
         let oc = geometry.output[2];
+        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
+        let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
+        if rows_kernel(&geometry) {
+            // `depthwise_3x3_rows_s8` when the fast requantization is exact (see `emit_s8_fast`).
+            let bias = bias_i32(g, t.bias, oc);
+            let sums = abs_sums_channel_last(weights, oc);
+            let table = dw_rows_table(weights, &bias, -in_zp, (&m, &s));
+            return if fast_requant_ok(&bias, &sums, &m, &s) && table.is_some() {
+                rows_scratch(&geometry)
+            } else {
+                0
+            };
+        }
+        // One input channel: a convolution with transposed weights (see `emit_s8_fast`).
         if geometry.input[2] != 1 {
             return 0;
         }
-        let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
-        let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
         let conv = S8Conv {
             geometry: &geometry,
             weights: &crate::relayout::transpose_bytes(weights, kh * kw, oc),
@@ -348,6 +442,30 @@ mod tests {
         let (_, geo, _) = op(2).check(&graph, &graph.nodes[0]).unwrap();
         assert_eq!((geo.pad, geo.output), ([1, 1], [5, 5, 4]));
         assert_eq!(graph.nodes[0].op.macs(&graph, &graph.nodes[0]), 25 * 4 * 9);
+    }
+
+    #[test]
+    fn rows_kernel_for_small_images_few_channels_or_odd_channel_counts() {
+        let geo = |hw: usize, ch: usize, pad: usize, stride: usize| Geometry {
+            batches: 1,
+            input: [hw, hw, ch],
+            output: [hw + 2 * pad - 2, hw + 2 * pad - 2, ch],
+            filter: [3, 3, 1],
+            stride: [stride, stride],
+            dilation: [1, 1],
+            pad: [pad, pad],
+        };
+        // gen_cnn's layer: a 16×16 image has 23 % border windows, 8 channels.
+        assert!(rows_kernel(&geo(16, 8, 1, 1)));
+        // Three channels: the four-channel kernel cannot run it at all.
+        assert!(rows_kernel(&geo(8, 3, 1, 1)));
+        // person_detect's 48×48 (8 % borders) and 12×12×64 layers (a 4.6 KB table).
+        assert!(!rows_kernel(&geo(48, 8, 1, 1)));
+        assert!(!rows_kernel(&geo(12, 64, 1, 1)));
+        // VALID padding has no border windows; stride 2 and 6 output columns are not run.
+        assert!(!rows_kernel(&geo(18, 8, 0, 1)));
+        assert!(!rows_kernel(&geo(16, 8, 1, 2)));
+        assert!(!rows_kernel(&geo(6, 3, 1, 1)));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use core::arch::asm;
 
-use super::{Dw3x3, DwRect};
+use super::{Dw3x3, DwRect, DwRows, DW_ROWS_CHANNEL_WORDS};
 
 /// Requantizes the four sums in r0–r3 of a set of four channels and stores them at r11 (post
 /// incremented): the four doubled multipliers and the word of `!shift` bytes from the table at
@@ -423,5 +423,218 @@ pub fn dw_rect_x4(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             out("r5") _,
             out("lr") _,
         );
+    }
+}
+
+/// One slot of [`dw3_rows`]'s four outputs: the slot's lanes `4q .. 4q + 6` (words at `r0 +
+/// 8j`, `+ 4` and `+ 24`) into r8–r10, the filter row's three weight words (r1, post
+/// incremented) into r11, r12, lr, and eight multiply-accumulates into r4–r7.
+macro_rules! dw_rows_slot {
+    ($a:literal, $c:literal) => {
+        concat!(
+            "ldrd r8, r9, [r0, #",
+            $a,
+            "]\n",
+            "ldr r10, [r0, #",
+            $c,
+            "]\n",
+            "ldm r1!, {{r11, r12, lr}}\n",
+            "smlad r4, r8, r11, r4\n",
+            "smlabb r4, r9, lr, r4\n",
+            "smlad r5, r9, r12, r5\n",
+            "smlatt r5, r8, lr, r5\n",
+            "smlad r6, r9, r11, r6\n",
+            "smlabb r6, r10, lr, r6\n",
+            "smlad r7, r10, r12, r7\n",
+            "smlatt r7, r9, lr, r7",
+        )
+    };
+}
+
+/// `requantize_fast` of r4–r7 in [`dw3_rows`]: r8 twice the multiplier, r9 `e − 1`, r10 `k`.
+macro_rules! dw_rows_requant {
+    ($a:literal) => {
+        concat!(
+            "smmlar ",
+            $a,
+            ", ",
+            $a,
+            ", r8, ",
+            $a,
+            "\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $a,
+            ", asr #31\n",
+            "asr ",
+            $a,
+            ", ",
+            $a,
+            ", r9\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", r10\n",
+            "ssat ",
+            $a,
+            ", #8, ",
+            $a,
+            ", asr #1",
+        )
+    };
+}
+
+/// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`] and the portable twin's
+/// documentation for the arithmetic), channel by channel: rows are widened by an asm loop (the
+/// lanes before the first whole unit and after the last one by `strh`, whole units by four
+/// `ldrsb`, two `pkhbt` and one `strd`), and each output row is one asm loop of four outputs per
+/// step: per slot `ldrd` + `ldr` of the lanes, `ldm` of the filter row's weights, eight
+/// `smlad`/`smlabb`/`smlatt`; then `requantize_fast`, `ssat` and four `strb`. Does nothing unless
+/// [`DwRows::fits`].
+pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
+    if !r.fits(x.len(), table.len(), blocks.len(), out.len()) {
+        return;
+    }
+    let units = r.units();
+    let zero = (r.zero as u16 as u32).wrapping_mul(0x1_0001);
+    blocks[..6 * units].fill(zero);
+    let (ch, iw, ow) = (r.channels, r.input_width, r.output_width);
+    // Input lanes before the first whole unit (lanes `pad_left .. 4` of unit 0), whole units
+    // (from unit `pad_left`), and the lanes after them.
+    let head = if r.pad_left == 1 { iw.min(3) } else { 0 };
+    let (whole, tail) = ((iw - head) / 4, (iw - head) % 4);
+    // The frame below `f`: twice the multiplier, `e − 1`, `k`, `ch`, the row's output end; at
+    // `f`, the bias four times.
+    let mut frame = [0u32; 9];
+    frame[2] = r.k as u32;
+    frame[3] = ch as u32;
+    let row_out = ow * ch;
+    for c in 0..ch {
+        let t = &table[c * DW_ROWS_CHANNEL_WORDS..(c + 1) * DW_ROWS_CHANNEL_WORDS];
+        frame[0] = t[16];
+        frame[1] = t[17];
+        frame[5..].fill(t[15]);
+        let oc = out[c..].as_mut_ptr();
+        // Padded row `pr` goes to slot `j = pr % 3`; output row `pr − 2` then takes filter row
+        // `(j' − y) mod 3` on slot `j'`, that is table words from `3 · (2 − j)`.
+        let mut j = 0;
+        for pr in 0..r.output_height + 2 {
+            match pr.checked_sub(r.pad_top).filter(|ir| *ir < r.input_height) {
+                // SAFETY: `fits` checked the image holds row `ir`'s `iw` pixels of `ch` bytes,
+                // read from channel `c` `ch` bytes apart, and the scratch `units` units of six
+                // words: the head lanes lie in unit 0 (lanes `1..4`), the whole units in units
+                // `pad_left .. pad_left + whole` and the tail lanes in the next unit, all
+                // within `pad_left + iw ≤ 4 · units` lanes, of slot `j` (words `2j`, `2j + 1`).
+                Some(ir) => unsafe {
+                    let src = x.as_ptr().add((ir * iw) * ch + c);
+                    let slot = blocks.as_mut_ptr().add(2 * j) as *mut u8;
+                    asm!(
+                        "cbz r3, 2f",
+                        "1:",
+                        "ldrsb r9, [r0]",
+                        "add r0, r0, r2",
+                        "strh r9, [r1], #2",
+                        "subs r3, r3, #1",
+                        "bne 1b",
+                        "2:",
+                        "cbz r4, 4f",
+                        "3:",
+                        "ldrsb r9, [r0]",
+                        "ldrsb r10, [r0, r2]",
+                        "add r0, r0, r2, lsl #1",
+                        "ldrsb r11, [r0]",
+                        "ldrsb r12, [r0, r2]",
+                        "add r0, r0, r2, lsl #1",
+                        "pkhbt r9, r9, r10, lsl #16",
+                        "pkhbt r11, r11, r12, lsl #16",
+                        "strd r9, r11, [r8], #24",
+                        "subs r4, r4, #1",
+                        "bne 3b",
+                        "4:",
+                        "cbz r5, 6f",
+                        "5:",
+                        "ldrsb r9, [r0]",
+                        "add r0, r0, r2",
+                        "strh r9, [r8], #2",
+                        "subs r5, r5, #1",
+                        "bne 5b",
+                        "6:",
+                        inout("r0") src => _,
+                        inout("r1") slot.add(2) => _,
+                        in("r2") ch,
+                        inout("r3") head => _,
+                        inout("r4") whole => _,
+                        inout("r5") tail => _,
+                        inout("r8") slot.add(24 * r.pad_left) => _,
+                        out("r9") _,
+                        out("r10") _,
+                        out("r11") _,
+                        out("r12") _,
+                        options(nostack),
+                    );
+                },
+                None => {
+                    for u in blocks[..6 * units].chunks_exact_mut(6) {
+                        if let Some(w) = u.get_mut(2 * j..2 * j + 2) {
+                            w.fill(zero);
+                        }
+                    }
+                }
+            }
+            let jr = j;
+            j = if j == 2 { 0 } else { j + 1 };
+            let Some(y) = pr.checked_sub(2) else {
+                continue;
+            };
+            let o = oc.wrapping_add(y * row_out);
+            frame[4] = o.wrapping_add(row_out) as u32;
+            // SAFETY: the scratch holds `units = ow / 4 + 1` units, and step `q` reads units `q`
+            // and `q + 1`; the table words `3s .. 3s + 9` of channel `c`'s 18 (`s = 2 − jr`) are
+            // read once per step and the pointer moved back; the outputs `(y · ow + x) · ch + c`
+            // for `x < ow` lie in the image (`fits`). The frame is read through r3; r6 and r7
+            // (which inline asm may not name) are saved and restored; `sp` is as it was.
+            unsafe {
+                asm!(
+                    "push {{r6, r7}}",
+                    "2:",
+                    "ldm r3, {{r4-r7}}",
+                    dw_rows_slot!("0", "24"),
+                    dw_rows_slot!("8", "32"),
+                    dw_rows_slot!("16", "40"),
+                    "adds r0, r0, #24",
+                    "subs r1, r1, #36",
+                    "ldmdb r3, {{r8-r12}}",
+                    dw_rows_requant!("r4"),
+                    dw_rows_requant!("r5"),
+                    dw_rows_requant!("r6"),
+                    dw_rows_requant!("r7"),
+                    "strb r4, [r2]",
+                    "strb r5, [r2, r11]",
+                    "add lr, r2, r11, lsl #1",
+                    "strb r6, [lr]",
+                    "strb r7, [lr, r11]",
+                    "add r2, r2, r11, lsl #2",
+                    "cmp r2, r12",
+                    "bne 2b",
+                    "pop {{r6, r7}}",
+                    inout("r0") blocks.as_ptr() => _,
+                    inout("r1") t.as_ptr().add(3 * (2 - jr)) => _,
+                    inout("r2") o => _,
+                    in("r3") frame.as_ptr().add(5),
+                    out("r4") _,
+                    out("r5") _,
+                    out("r8") _,
+                    out("r9") _,
+                    out("r10") _,
+                    out("r11") _,
+                    out("r12") _,
+                    out("lr") _,
+                );
+            }
+        }
     }
 }

@@ -124,6 +124,81 @@ impl DwRect {
     }
 }
 
+/// Words per channel in the table of [`dw3_rows`]: the weights of filter rows 0, 1, 2, 0, 1
+/// (three words per row: the 16-bit lane pairs `w0 | w1 << 16`, `w1 | w2 << 16`,
+/// `w2 | w0 << 16`), the bias with the input offset folded in (`bias + offset · Σ w`), twice the
+/// multiplier (wrapping) and the right shift `e − 1` (`!shift`) of
+/// [`crate::quant::requantize_fast`].
+pub const DW_ROWS_CHANNEL_WORDS: usize = 18;
+
+/// One image of a depthwise convolution with a 3×3 filter, stride 1 and no dilation, as
+/// [`dw3_rows`] runs it channel by channel over three input rows widened to 16-bit lanes in a
+/// scratch of [`DwRows::units`] units of six words: word `2j` and `2j + 1` of unit `u` hold lanes
+/// `4u .. 4u + 4` of row slot `j`, lane `i` being input column `i − pad_left` (the input zero
+/// point outside the input). Padded row `r` (input row `r − pad_top`, all zero point outside the
+/// input) lives in slot `r % 3`; output row `y` reads padded rows `y .. y + 3`.
+#[derive(Clone, Copy, Debug)]
+pub struct DwRows {
+    /// Channels (input and output), the bytes between one pixel's channel and the next pixel's.
+    pub channels: usize,
+    /// Input rows.
+    pub input_height: usize,
+    /// Input columns.
+    pub input_width: usize,
+    /// Output rows: `input_height + 2 · pad_top − 2`.
+    pub output_height: usize,
+    /// Output columns, a multiple of 4: `input_width + 2 · pad_left − 2`.
+    pub output_width: usize,
+    /// Rows of padding above the input (0 or 1).
+    pub pad_top: usize,
+    /// Columns of padding left of the input (0 or 1).
+    pub pad_left: usize,
+    /// The input zero point.
+    pub zero: i32,
+    /// `1 + 2 · output_zero_point`.
+    pub k: i32,
+}
+
+impl DwRows {
+    /// Units of the scratch: one per four outputs of a row, and one more.
+    pub const fn units(&self) -> usize {
+        self.output_width / 4 + 1
+    }
+
+    /// Whether the geometry is one [`dw3_rows`] runs and every read and write lies inside the
+    /// input `x` (one image), the `table` ([`DW_ROWS_CHANNEL_WORDS`] per channel), the scratch
+    /// `blocks` (words) and `out` (one image).
+    pub fn fits(&self, x: usize, table: usize, blocks: usize, out: usize) -> bool {
+        let (ih, iw, oh, ow, ch) = (
+            self.input_height,
+            self.input_width,
+            self.output_height,
+            self.output_width,
+            self.channels,
+        );
+        let (Some(image), Some(frame), Some(words)) = (
+            ih.checked_mul(iw).and_then(|n| n.checked_mul(ch)),
+            oh.checked_mul(ow).and_then(|n| n.checked_mul(ch)),
+            ch.checked_mul(DW_ROWS_CHANNEL_WORDS),
+        ) else {
+            return false;
+        };
+        ch > 0
+            && ow >= 4
+            && ow.is_multiple_of(4)
+            && oh > 0
+            && self.pad_top <= 1
+            && self.pad_left <= 1
+            && oh + 2 == ih + 2 * self.pad_top
+            && ow + 2 == iw + 2 * self.pad_left
+            && image <= x
+            && words <= table
+            && 6 * self.units() <= blocks
+            && frame <= out
+            && i16::try_from(self.zero).is_ok()
+    }
+}
+
 /// Words per set of four channels in the table of [`dw3x3_x4`]: four biases, the nine weight
 /// words of a 3×3 filter, four multipliers and one word of four right shifts.
 pub const DW3X3_GROUP_WORDS: usize = 18;

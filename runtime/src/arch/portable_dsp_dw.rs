@@ -1,7 +1,7 @@
 //! [`dw3x3_x4`] and [`dw_rect_x4`] of `arm_dsp_dw` in plain Rust (every target without the DSP extension, and the
 //! host, where the tests run it). Same results bit for bit.
 
-use super::{Dw3x3, DwRect, DW3X3_GROUP_WORDS};
+use super::{Dw3x3, DwRect, DwRows, DW3X3_GROUP_WORDS, DW_ROWS_CHANNEL_WORDS};
 
 /// A block of 3×3 depthwise windows wholly inside the input (see [`Dw3x3`]), requantized and
 /// stored: for every set `g` of four channels, with the table words of that set being
@@ -104,4 +104,101 @@ fn rect(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
             *o = r.clamp(-128, 127) as i8;
         }
     }
+}
+
+/// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`]), channel by channel:
+/// the scratch is filled with the input zero point, then for each channel padded rows 0 and 1
+/// are widened into their slots and, for every output row `y`, padded row `y + 2` is widened
+/// (or its slot filled with the zero point outside the input) and the row's outputs computed
+/// four at a time: `acc = bias + Σ lane · w` over the three slots, slot `j` with filter row
+/// `(j − y) mod 3` (table words `3s .. 3s + 9` for `s = (3 − y mod 3) mod 3`), wrapping adds;
+/// `out = clamp(requantize_fast(acc, multiplier, shift, k), -128, 127)` at
+/// `(y · output_width + x) · channels + c`. Does nothing unless [`DwRows::fits`].
+pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
+    if !r.fits(x.len(), table.len(), blocks.len(), out.len()) {
+        return;
+    }
+    let zero = (r.zero as u16 as u32).wrapping_mul(0x1_0001);
+    blocks.fill(zero);
+    let chans = table.chunks_exact(DW_ROWS_CHANNEL_WORDS).take(r.channels);
+    for (c, t) in chans.enumerate() {
+        for pr in 0..2 {
+            widen(r, blocks, pr, x, c, zero);
+        }
+        for y in 0..r.output_height {
+            widen(r, blocks, y + 2, x, c, zero);
+            let s = (3 - y % 3) % 3;
+            row(r, blocks, t, s, y, c, out);
+        }
+    }
+}
+
+/// Padded row `pr` of channel `c` into slot `pr % 3`: its input lanes, or the zero point in
+/// every lane outside the input.
+fn widen(r: &DwRows, blocks: &mut [u32], pr: usize, x: &[u8], c: usize, zero: u32) {
+    let j = pr % 3;
+    let Some(ir) = pr.checked_sub(r.pad_top).filter(|ir| *ir < r.input_height) else {
+        for u in blocks.chunks_exact_mut(6) {
+            u[2 * j] = zero;
+            u[2 * j + 1] = zero;
+        }
+        return;
+    };
+    for col in 0..r.input_width {
+        let v = x
+            .get((ir * r.input_width + col) * r.channels + c)
+            .copied()
+            .unwrap_or(0);
+        let lane = col + r.pad_left;
+        let word = 6 * (lane / 4) + 2 * j + (lane % 4) / 2;
+        if let Some(w) = blocks.get_mut(word) {
+            let h = u32::from(v as i8 as i16 as u16);
+            *w = if lane.is_multiple_of(2) {
+                (*w & 0xFFFF_0000) | h
+            } else {
+                (*w & 0xFFFF) | h << 16
+            };
+        }
+    }
+}
+
+/// Output row `y` of channel `c`, with filter row `(j − y) mod 3` on slot `j` (`t` words from
+/// `3s`).
+fn row(r: &DwRows, blocks: &[u32], t: &[u32], s: usize, y: usize, c: usize, out: &mut [i8]) {
+    let (Some(w), Some(&bias), Some(&m2), Some(&sh)) =
+        (t.get(3 * s..3 * s + 9), t.get(15), t.get(16), t.get(17))
+    else {
+        return;
+    };
+    let m = (m2 >> 1) as i32;
+    for q in 0..r.output_width / 4 {
+        let mut acc = [bias as i32; 4];
+        for j in 0..3 {
+            let lane = |i: usize| {
+                let word = blocks
+                    .get(6 * (i / 4) + 2 * j + (i % 4) / 2)
+                    .copied()
+                    .unwrap_or(0);
+                lo(word >> (16 * (i % 2)))
+            };
+            let taps = [lo(w[3 * j]), lo(w[3 * j] >> 16), lo(w[3 * j + 1] >> 16)];
+            for (o, a) in acc.iter_mut().enumerate() {
+                for (tap, wt) in taps.iter().enumerate() {
+                    *a = a.wrapping_add(lane(4 * q + o + tap) * wt);
+                }
+            }
+        }
+        for (o, a) in acc.iter().enumerate() {
+            let v = crate::quant::requantize_fast(*a, m, !(sh as i8), r.k);
+            let at = (y * r.output_width + 4 * q + o) * r.channels + c;
+            if let Some(d) = out.get_mut(at) {
+                *d = v.clamp(-128, 127) as i8;
+            }
+        }
+    }
+}
+
+/// The low 16-bit lane of `v`, sign-extended.
+fn lo(v: u32) -> i32 {
+    i32::from(v as u16 as i16)
 }

@@ -26,6 +26,8 @@ pub mod conv_band_s8;
 pub use conv_band_s8::*;
 pub mod depthwise_s8_fast;
 pub use depthwise_s8_fast::*;
+pub mod depthwise_s8_rows;
+pub use depthwise_s8_rows::*;
 pub mod pooling;
 pub use pooling::*;
 pub mod reduce;

@@ -72,6 +72,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !depthwise_rows_match() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 depthwise rows kernel");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -426,6 +433,107 @@ fn depthwise_kernels_match() -> bool {
         depthwise_conv_2d_s8_fast(&p, t, black_box(input), &mut got[..n_out]);
         ok &= want[..n_out] == got[..n_out];
         cases += 1;
+    }
+    ok
+}
+
+/// The int8 3×3 stride-1 depthwise kernel over widened rows (`depthwise_3x3_rows_s8`, asm on
+/// the DSP cores) against the reference kernel, on pseudo-random geometries (SAME and VALID, 4 to
+/// 12 output columns, 1 to 6 rows, 1 to 9 channels, one or two images), data and requantization.
+fn depthwise_rows_match() -> bool {
+    use kiln::kernels::{
+        depthwise_3x3_rows_s8, depthwise_conv_2d_s8, dw_rows_scratch_bytes, ConvGeometry,
+        ConvQuantParams, Requant,
+    };
+    const MAX_IN: usize = 2 * 8 * 14 * 9;
+    const MAX_OUT: usize = 2 * 6 * 12 * 9;
+    let mut seed = 29u32;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as usize % n.max(1)
+    };
+    let (mut x, mut want, mut got) = ([0i8; MAX_IN], [0i8; MAX_OUT], [0i8; MAX_OUT]);
+    let mut w = [0i8; 9 * 9];
+    let mut table = [0i32; 18 * 9];
+    /// Word-aligned scratch bytes, as the arena gives the kernel.
+    #[repr(align(4))]
+    struct Scratch([u8; 96]);
+    let mut scratch = Scratch([0; 96]);
+    let mut ok = true;
+    for _ in 0..200 {
+        let (oh, ow, ch) = (1 + next(6), 4 * (1 + next(3)), 1 + next(9));
+        let pad = next(2);
+        let (ih, iw) = (oh + 2 - 2 * pad, ow + 2 - 2 * pad);
+        let batches = 1 + usize::from(next(5) == 0);
+        let geometry = ConvGeometry {
+            batches,
+            input_height: ih,
+            input_width: iw,
+            input_depth: ch,
+            output_height: oh,
+            output_width: ow,
+            output_depth: ch,
+            filter_height: 3,
+            filter_width: 3,
+            filter_depth: 1,
+            stride_height: 1,
+            stride_width: 1,
+            dilation_height: 1,
+            dilation_width: 1,
+            pad_height: pad,
+            pad_width: pad,
+        };
+        let full = next(3) == 0;
+        let p = black_box(ConvQuantParams {
+            geometry,
+            input_offset: next(256) as i32 - 127,
+            output_offset: next(256) as i32 - 128,
+            activation_min: if full { -128 } else { -128 + next(60) as i32 },
+            activation_max: if full { 127 } else { 127 - next(60) as i32 },
+        });
+        let (n_in, n_out) = (batches * ih * iw * ch, batches * oh * ow * ch);
+        for v in &mut x[..n_in] {
+            *v = next(256) as u8 as i8;
+        }
+        for v in &mut w[..9 * ch] {
+            *v = next(256) as u8 as i8;
+        }
+        let (mut bias, mut m, mut s) = ([0i32; 9], [0i32; 9], [0i8; 9]);
+        for c in 0..ch {
+            bias[c] = next(1 << 21) as i32 - (1 << 20);
+            m[c] = (1 << 30) + next(1 << 30) as i32;
+            let range = if next(4) == 0 { 31 } else { 12 };
+            s[c] = -1 - next(range) as i8;
+        }
+        // The kernel's table: per channel the lane pairs of filter rows 0, 1, 2, 0, 1, the bias
+        // with the input offset folded in, the doubled multiplier and the inverted shift.
+        let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+        for (c, t) in table.chunks_exact_mut(18).take(ch).enumerate() {
+            let wt = |tap: usize| w[tap * ch + c];
+            let mut sum = 0;
+            for (i, r) in [0, 1, 2, 0, 1].into_iter().enumerate() {
+                let (w0, w1, w2) = (wt(3 * r), wt(3 * r + 1), wt(3 * r + 2));
+                t[3 * i..3 * i + 3].copy_from_slice(&[pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
+                if i < 3 {
+                    sum += i32::from(w0) + i32::from(w1) + i32::from(w2);
+                }
+            }
+            t[15] = bias[c] + p.input_offset * sum;
+            t[16] = m[c].wrapping_shl(1);
+            t[17] = i32::from(!(s[c] as u8));
+        }
+        let rq = Requant {
+            multiplier: &m[..ch],
+            shift: &s[..ch],
+        };
+        want[..n_out].fill(0x55);
+        got[..n_out].fill(0x33);
+        let input = &x[..n_in];
+        depthwise_conv_2d_s8(&p, &rq, input, &w[..9 * ch], &bias[..ch], &mut want[..n_out]);
+        let bytes = &mut scratch.0[..dw_rows_scratch_bytes(ow)];
+        let t = black_box(&table[..18 * ch]);
+        depthwise_3x3_rows_s8(&p, t, black_box(input), &mut got[..n_out], bytes);
+        ok &= want[..n_out] == got[..n_out];
     }
     ok
 }

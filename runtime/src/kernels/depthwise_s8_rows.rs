@@ -1,0 +1,206 @@
+//! int8 DEPTHWISE_CONV_2D with a 3×3 filter, stride 1, no dilation, depth multiplier 1, at most
+//! one row or column of padding before the input and a multiple of 4 output columns, one channel
+//! at a time over input rows widened to 16 bits ([`crate::arch::dw3_rows`]), bit-exact with
+//! [`super::conv::depthwise_conv_2d_s8`] (the tests below run both on random shapes and data).
+//!
+//! For each channel three input rows of that channel roll down the image in scratch, as 16-bit
+//! lanes in the windows' coordinates: padding columns hold the input zero point (with the input
+//! offset folded into the bias they add nothing, as TFLM skips them), rows above or below the
+//! input are all zero point, and each input row is widened once per channel. Four outputs of a
+//! row take three words of lanes per filter row: `smlad` on the lane pairs with the weight pairs
+//! `(w0, w1)` or `(w1, w2)`, one halfword multiply each for the remaining tap. No window is
+//! clipped, so border outputs cost what inside ones do, and the channel count is free.
+//!
+//! The compiler lays out [`crate::arch::DW_ROWS_CHANNEL_WORDS`] words per channel (see there).
+//! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
+//! when it has proven every accumulator lies in its domain.
+
+use super::conv::ConvQuantParams;
+use crate::arch::{clamp_bytes, dw3_rows, DwRows};
+
+/// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row: one unit of
+/// six words per four outputs, and one more.
+pub const fn dw_rows_scratch_bytes(output_width: usize) -> usize {
+    24 * (output_width / 4 + 1)
+}
+
+/// The table [`depthwise_3x3_rows_s8`] expects, from TFLite's `[1, 3, 3, channels]` weights, the
+/// bias, the input offset and per-channel multipliers and shifts. The compiler builds it at build
+/// time (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the tests.
+#[cfg(test)]
+pub(crate) fn dw_rows_table(
+    weights: &[i8],
+    bias: &[i32],
+    input_offset: i32,
+    multiplier: &[i32],
+    shift: &[i8],
+) -> Vec<u32> {
+    let ch = bias.len();
+    let pair = |a: i8, b: i8| a as u16 as u32 | (b as u16 as u32) << 16;
+    let mut out = Vec::new();
+    for c in 0..ch {
+        let w = |t: usize| weights[t * ch + c];
+        for r in [0, 1, 2, 0, 1] {
+            let (w0, w1, w2) = (w(3 * r), w(3 * r + 1), w(3 * r + 2));
+            out.extend([pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
+        }
+        let sum: i32 = (0..9).map(|t| i32::from(w(t))).sum();
+        out.push((bias[c] + input_offset * sum) as u32);
+        out.push((multiplier[c] as u32).wrapping_shl(1));
+        out.push(u32::from(!(shift[c] as u8)));
+    }
+    out
+}
+
+/// int8 DEPTHWISE_CONV_2D as the module documentation describes, with the table laid out per
+/// channel as [`crate::arch::DW_ROWS_CHANNEL_WORDS`] says and `scratch` of at least
+/// [`dw_rows_scratch_bytes`] bytes, word-aligned. Every accumulator must lie in
+/// [`crate::quant::requantize_fast`]'s domain (the compiler checks it). Bit-exact with
+/// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
+/// a slice is too short.
+pub fn depthwise_3x3_rows_s8(
+    p: &ConvQuantParams,
+    table: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    let g = &p.geometry;
+    let r = DwRows {
+        channels: g.input_depth,
+        input_height: g.input_height,
+        input_width: g.input_width,
+        output_height: g.output_height,
+        output_width: g.output_width,
+        pad_top: g.pad_height,
+        pad_left: g.pad_width,
+        zero: -p.input_offset,
+        k: 1 + 2 * p.output_offset,
+    };
+    let image = g.input_height * g.input_width * g.input_depth;
+    let frame = g.output_height * g.output_width * g.output_depth;
+    if (g.filter_height, g.filter_width) != (3, 3)
+        || (g.stride_height, g.stride_width) != (1, 1)
+        || (g.dilation_height, g.dilation_width) != (1, 1)
+        || g.output_depth != g.input_depth
+        || image == 0
+        || frame == 0
+    {
+        return;
+    }
+    let Some(Ok(blocks)) = scratch
+        .get_mut(..dw_rows_scratch_bytes(g.output_width))
+        .map(bytemuck::try_cast_slice_mut::<u8, u32>)
+    else {
+        return;
+    };
+    let table: &[u32] = bytemuck::cast_slice(table);
+    let x: &[u8] = bytemuck::cast_slice(input);
+    for (img, out) in x
+        .chunks_exact(image)
+        .zip(output.chunks_exact_mut(frame))
+        .take(g.batches)
+    {
+        dw3_rows(&r, table, img, blocks, out);
+    }
+    // A fused activation narrower than int8, after the int8 saturation (the same result).
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    if lo > -128 || hi < 127 {
+        if let Some(v) = output.get_mut(..g.batches * frame) {
+            clamp_bytes(v, lo, hi);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::conv::{depthwise_conv_2d_s8, ConvGeometry};
+    use crate::kernels::Requant;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 16) as u32
+        }
+        fn below(&mut self, n: usize) -> usize {
+            self.next() as usize % n
+        }
+        fn byte(&mut self) -> i8 {
+            self.next() as u8 as i8
+        }
+    }
+
+    #[test]
+    fn matches_the_reference_kernel() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut cases = 0;
+        while cases < 600 {
+            let ch = 1 + rng.below(12);
+            let ow = 4 * (1 + rng.below(4));
+            let same = rng.below(2) == 0;
+            let oh = 1 + rng.below(8);
+            let (pad, ih, iw) = if same {
+                (1, oh, ow)
+            } else {
+                (0, oh + 2, ow + 2)
+            };
+            let batches = 1 + rng.below(2);
+            let geometry = ConvGeometry {
+                batches,
+                input_height: ih,
+                input_width: iw,
+                input_depth: ch,
+                output_height: oh,
+                output_width: ow,
+                output_depth: ch,
+                filter_height: 3,
+                filter_width: 3,
+                filter_depth: 1,
+                stride_height: 1,
+                stride_width: 1,
+                dilation_height: 1,
+                dilation_width: 1,
+                pad_height: pad,
+                pad_width: pad,
+            };
+            let narrow = rng.below(4) == 0;
+            let p = ConvQuantParams {
+                geometry,
+                input_offset: rng.below(256) as i32 - 127,
+                output_offset: rng.below(256) as i32 - 128,
+                activation_min: if narrow { -100 } else { -128 },
+                activation_max: if narrow { 90 } else { 127 },
+            };
+            let weights: Vec<i8> = (0..9 * ch).map(|_| rng.byte()).collect();
+            let bias: Vec<i32> = (0..ch).map(|_| rng.below(40_000) as i32 - 20_000).collect();
+            // Multipliers in [2^30, 2^31) and shifts that keep most outputs in range.
+            let multiplier: Vec<i32> = (0..ch)
+                .map(|_| (1 << 30) + (rng.next() as i32 & 0x3fff_ffff))
+                .collect();
+            let shift: Vec<i8> = (0..ch).map(|_| -(7 + rng.below(6) as i8)).collect();
+            let input: Vec<i8> = (0..batches * ih * iw * ch).map(|_| rng.byte()).collect();
+            let table = dw_rows_table(&weights, &bias, p.input_offset, &multiplier, &shift);
+            let table: Vec<i32> = table.iter().map(|w| *w as i32).collect();
+            let rq = Requant {
+                multiplier: &multiplier,
+                shift: &shift,
+            };
+            let n = batches * oh * ow * ch;
+            let mut want = vec![0i8; n];
+            depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
+            let mut got = vec![0x55i8; n];
+            let mut scratch = vec![0xdead_beefu32; dw_rows_scratch_bytes(ow) / 4];
+            let scratch = bytemuck::cast_slice_mut(&mut scratch);
+            depthwise_3x3_rows_s8(&p, &table, &input, &mut got, scratch);
+            assert_eq!(
+                got, want,
+                "case {cases}: {ch} channels, {ih}×{iw}, same {same}"
+            );
+            cases += 1;
+        }
+    }
+}
