@@ -529,7 +529,14 @@ fn depthwise_rows_match() -> bool {
         want[..n_out].fill(0x55);
         got[..n_out].fill(0x33);
         let input = &x[..n_in];
-        depthwise_conv_2d_s8(&p, &rq, input, &w[..9 * ch], &bias[..ch], &mut want[..n_out]);
+        depthwise_conv_2d_s8(
+            &p,
+            &rq,
+            input,
+            &w[..9 * ch],
+            &bias[..ch],
+            &mut want[..n_out],
+        );
         let bytes = &mut scratch.0[..dw_rows_scratch_bytes(ow)];
         let t = black_box(&table[..18 * ch]);
         depthwise_3x3_rows_s8(&p, t, black_box(input), &mut got[..n_out], bytes);
