@@ -8,8 +8,8 @@ use quote::quote;
 use super::conv_common::{
     abs_sums_channel_last, bias_i32, check_conv_quant, conv_f32_params, conv_kind,
     conv_quant_params, conv_requant, conv_s8_fast, conv_tensors, fast_requant_ok, nhwc, out_size,
-    pad_before, positive, requant_arg, s8_conv_scratch, scale_zp, ConvKind, ConvTensors, Geometry,
-    Padding, S8Conv,
+    pad_before, per_channel, positive, requant_arg, s8_conv_scratch, scale_zp, ConvKind,
+    ConvTensors, Geometry, Padding, S8Conv,
 };
 use super::OpImpl;
 use crate::error::Error;
@@ -148,28 +148,27 @@ impl DepthwiseConv2d {
         if bias.len() != oc {
             return None;
         }
-        if oc == ic && (ic % 4 == 0 || rows_kernel(geometry)) {
+        if let Some(table) = rows_table(g, t, geometry, rq) {
+            let table = e.constant_i32(&table);
+            let params = conv_quant_params(geometry, -in_zp, out_zp, range);
+            return Some(e.call(
+                quote!(depthwise_3x3_rows_s8),
+                quote!(ConvQuantParams),
+                params,
+                &[
+                    Arg::Static(table),
+                    Arg::In(t.input),
+                    Arg::Out(t.output),
+                    Arg::Scratch(rows_scratch(geometry)),
+                ],
+            ));
+        }
+        if oc == ic && ic % 4 == 0 {
             let sums = abs_sums_channel_last(weights, oc);
             if !fast_requant_ok(&bias, &sums, rq.0, rq.1) {
                 return None;
             }
             let params = conv_quant_params(geometry, -in_zp, out_zp, range);
-            if rows_kernel(geometry) {
-                let table = dw_rows_table(weights, &bias, -in_zp, rq)?;
-                let table = e.constant_i32(&table);
-                let bytes = rows_scratch(geometry);
-                return Some(e.call(
-                    quote!(depthwise_3x3_rows_s8),
-                    quote!(ConvQuantParams),
-                    params,
-                    &[
-                        Arg::Static(table),
-                        Arg::In(t.input),
-                        Arg::Out(t.output),
-                        Arg::Scratch(bytes),
-                    ],
-                ));
-            }
             let table = depthwise_table(weights, kh * kw, &bias, rq);
             let table = e.constant_i32(&table);
             return Some(e.call(
@@ -222,6 +221,30 @@ fn rows_pays(g: &Geometry) -> bool {
     5 * border >= oh * ow && 54 * ch <= 1024
 }
 
+/// The table of `kiln::kernels::depthwise_3x3_rows_s8` when that kernel runs the int8 layer: the
+/// geometry suits it ([`rows_kernel`]), there is a bias per channel and the fast requantization is
+/// exact for every accumulator. `emit_s8_fast` emits the call and `scratch` reserves its scratch
+/// on the same condition.
+fn rows_table(
+    g: &Graph,
+    t: &ConvTensors,
+    geometry: &Geometry,
+    (multipliers, shifts): (&[i32], &[i32]),
+) -> Option<Vec<i32>> {
+    let oc = geometry.output[2];
+    let bias = bias_i32(g, t.bias, oc);
+    let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
+    let sums = abs_sums_channel_last(weights, oc);
+    if !rows_kernel(geometry)
+        || bias.len() != oc
+        || !fast_requant_ok(&bias, &sums, multipliers, shifts)
+    {
+        return None;
+    }
+    let (_, in_zp) = scale_zp(g.tensor(t.input));
+    dw_rows_table(weights, &bias, -in_zp, (multipliers, shifts))
+}
+
 /// Scratch bytes of `depthwise_3x3_rows_s8`: one unit of six words per four outputs of a row,
 /// and one more (`kiln::kernels::dw_rows_scratch_bytes`).
 fn rows_scratch(g: &Geometry) -> usize {
@@ -242,10 +265,7 @@ pub fn dw_rows_table(
     (multipliers, shifts): (&[i32], &[i32]),
 ) -> Option<Vec<i32>> {
     let channels = bias.len();
-    let pick = |v: &[i32], c: usize| {
-        let i = if v.len() == 1 { 0 } else { c };
-        v.get(i).copied().unwrap_or(0)
-    };
+    let (multipliers, shifts) = per_channel(channels, multipliers, shifts);
     let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
     let mut out = Vec::with_capacity(channels * 18);
     for (c, b) in bias.iter().enumerate() {
@@ -256,8 +276,8 @@ pub fn dw_rows_table(
         }
         let sum: i64 = (0..9).map(|t| i64::from(w(t))).sum();
         out.push(i32::try_from(i64::from(*b) + i64::from(input_offset) * sum).ok()?);
-        out.push(pick(multipliers, c).wrapping_shl(1));
-        out.push(i32::from(!(pick(shifts, c) as i8) as u8));
+        out.push(multipliers.get(c).copied()?.wrapping_shl(1));
+        out.push(i32::from(!(*shifts.get(c)? as i8) as u8));
     }
     Some(out)
 }
@@ -320,16 +340,8 @@ impl OpImpl for DepthwiseConv2d {
         let oc = geometry.output[2];
         let (in_zp, out_zp, (m, s)) = conv_requant(g, &t);
         let weights = g.tensor(t.weights).data.as_deref().unwrap_or_default();
-        if rows_kernel(&geometry) {
-            // `depthwise_3x3_rows_s8` when the fast requantization is exact (see `emit_s8_fast`).
-            let bias = bias_i32(g, t.bias, oc);
-            let sums = abs_sums_channel_last(weights, oc);
-            let table = dw_rows_table(weights, &bias, -in_zp, (&m, &s));
-            return if fast_requant_ok(&bias, &sums, &m, &s) && table.is_some() {
-                rows_scratch(&geometry)
-            } else {
-                0
-            };
+        if rows_table(g, &t, &geometry, (&m, &s)).is_some() {
+            return rows_scratch(&geometry);
         }
         // One input channel: a convolution with transposed weights (see `emit_s8_fast`).
         if geometry.input[2] != 1 {
