@@ -516,44 +516,6 @@ macro_rules! dot_1x4_step {
     };
 }
 
-/// `requantize_fast` of sum `$a` in the asm of [`pointwise_quads`]: `r7` twice the multiplier,
-/// `lr` (its low byte) `e − 1`, `r6` `k`; saturated to int8.
-macro_rules! requant_quad {
-    ($a:literal) => {
-        concat!(
-            "smmlar ",
-            $a,
-            ", ",
-            $a,
-            ", r7, ",
-            $a,
-            "\n",
-            "add ",
-            $a,
-            ", ",
-            $a,
-            ", ",
-            $a,
-            ", asr #31\n",
-            "asr ",
-            $a,
-            ", ",
-            $a,
-            ", lr\n",
-            "add ",
-            $a,
-            ", ",
-            $a,
-            ", r6\n",
-            "ssat ",
-            $a,
-            ", #8, ",
-            $a,
-            ", asr #1\n",
-        )
-    };
-}
-
 /// Every output channel of four pixels of a 1×1 convolution (see [`super::PointwiseQuads`]): per
 /// channel, the four sums start at the bias (`table` word `>> 8`), run over the widened pixels
 /// (thirteen instructions per sixteen products, four steps per pass, a count that is not a
@@ -652,10 +614,10 @@ unsafe fn quads(
             "bne 3b",
             "ldr r7, [r0], #4",
             "ldr r6, [sp, #28]",
-            requant_quad!("r8"),
-            requant_quad!("r9"),
-            requant_quad!("r10"),
-            requant_quad!("r11"),
+            requant_fast_asm!("r8", "r7", "lr", "r6"),
+            requant_fast_asm!("r9", "r7", "lr", "r6"),
+            requant_fast_asm!("r10", "r7", "lr", "r6"),
+            requant_fast_asm!("r11", "r7", "lr", "r6"),
             // Store, then on to the next channel until the output pointer reaches the end.
             "ldm sp, {{r2, r3, r4, r5, r12}}",
             "strb r8, [r5]",

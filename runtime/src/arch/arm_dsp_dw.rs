@@ -451,43 +451,6 @@ macro_rules! dw_rows_slot {
     };
 }
 
-/// `requantize_fast` of r4–r7 in [`dw3_rows`]: r8 twice the multiplier, r9 `e − 1`, r10 `k`.
-macro_rules! dw_rows_requant {
-    ($a:literal) => {
-        concat!(
-            "smmlar ",
-            $a,
-            ", ",
-            $a,
-            ", r8, ",
-            $a,
-            "\n",
-            "add ",
-            $a,
-            ", ",
-            $a,
-            ", ",
-            $a,
-            ", asr #31\n",
-            "asr ",
-            $a,
-            ", ",
-            $a,
-            ", r9\n",
-            "add ",
-            $a,
-            ", ",
-            $a,
-            ", r10\n",
-            "ssat ",
-            $a,
-            ", #8, ",
-            $a,
-            ", asr #1",
-        )
-    };
-}
-
 /// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`] and the portable twin's
 /// documentation for the arithmetic), channel by channel: rows are widened by an asm loop (the
 /// lanes before the first whole unit and after the last one by `strh`, whole units by four
@@ -608,10 +571,10 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
                     "adds r0, r0, #24",
                     "subs r1, r1, #36",
                     "ldmdb r3, {{r8-r12}}",
-                    dw_rows_requant!("r4"),
-                    dw_rows_requant!("r5"),
-                    dw_rows_requant!("r6"),
-                    dw_rows_requant!("r7"),
+                    requant_fast_asm!("r4", "r8", "r9", "r10"),
+                    requant_fast_asm!("r5", "r8", "r9", "r10"),
+                    requant_fast_asm!("r6", "r8", "r9", "r10"),
+                    requant_fast_asm!("r7", "r8", "r9", "r10"),
                     "strb r4, [r2]",
                     "strb r5, [r2, r11]",
                     "add lr, r2, r11, lsl #1",

@@ -18,6 +18,53 @@ mod portable;
 #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
 pub use portable::*;
 
+/// [`crate::quant::requantize_fast`] of the sum in register `$a`, in place, as five DSP
+/// instructions for the asm loops: `smmlar` by twice the multiplier (register `$m`), the sign
+/// correction, `asr` by `e − 1` (the low byte of register `$e`), `add` of `k` (register `$k`) and
+/// `ssat #8, asr #1`: saturated to int8 (a narrower activation range is the caller's).
+#[cfg(kiln_dsp)]
+macro_rules! requant_fast_asm {
+    ($a:literal, $m:literal, $e:literal, $k:literal) => {
+        concat!(
+            "smmlar ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $m,
+            ", ",
+            $a,
+            "\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $a,
+            ", asr #31\n",
+            "asr ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $e,
+            "\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $k,
+            "\n",
+            "ssat ",
+            $a,
+            ", #8, ",
+            $a,
+            ", asr #1",
+        )
+    };
+}
+
 #[cfg(kiln_dsp)]
 mod arm_dsp;
 #[cfg(kiln_dsp)]
