@@ -331,7 +331,7 @@ fn pool_kernels_match() -> bool {
 fn depthwise_kernels_match() -> bool {
     use kiln::kernels::{
         depthwise_conv_2d_s8, depthwise_conv_2d_s8_fast, depthwise_table_words, ConvGeometry,
-        ConvQuantParams, Requant,
+        Requant,
     };
     const MAX: usize = 2 * 7 * 7 * 8;
     let mut seed = 11u32;
@@ -385,14 +385,7 @@ fn depthwise_kernels_match() -> bool {
             pad_height: ph,
             pad_width: pw,
         };
-        let full = next(3) == 0;
-        let p = black_box(ConvQuantParams {
-            geometry,
-            input_offset: next(256) as i32 - 127,
-            output_offset: next(256) as i32 - 128,
-            activation_min: if full { -128 } else { -128 + next(60) as i32 },
-            activation_max: if full { 127 } else { 127 - next(60) as i32 },
-        });
+        let p = black_box(random_quant(geometry, &mut next));
         let (taps, n_in, n_out) = (kh * kw, batches * ih * iw * ch, batches * oh * ow * ch);
         for v in &mut x[..n_in] {
             *v = next(256) as u8 as i8;
@@ -400,13 +393,7 @@ fn depthwise_kernels_match() -> bool {
         for v in &mut w[..taps * ch] {
             *v = next(256) as u8 as i8;
         }
-        let (mut bias, mut m, mut s) = ([0i32; 8], [0i32; 8], [0i8; 8]);
-        for c in 0..ch {
-            bias[c] = next(1 << 21) as i32 - (1 << 20);
-            m[c] = (1 << 30) + next(1 << 30) as i32;
-            let range = if next(4) == 0 { 31 } else { 12 };
-            s[c] = -1 - next(range) as i8;
-        }
+        let (bias, m, s) = random_requant::<8>(ch, &mut next);
         // The kernel's table: per set of four channels the biases, one weight word per tap,
         // the doubled multipliers and the inverted shifts.
         let per = depthwise_table_words(taps);
@@ -442,8 +429,7 @@ fn depthwise_kernels_match() -> bool {
 /// 12 output columns, 1 to 6 rows, 1 to 9 channels, one or two images), data and requantization.
 fn depthwise_rows_match() -> bool {
     use kiln::kernels::{
-        depthwise_3x3_rows_s8, depthwise_conv_2d_s8, dw_rows_scratch_bytes, ConvGeometry,
-        ConvQuantParams, Requant,
+        depthwise_3x3_rows_s8, depthwise_conv_2d_s8, dw_rows_scratch_bytes, ConvGeometry, Requant,
     };
     const MAX_IN: usize = 2 * 8 * 14 * 9;
     const MAX_OUT: usize = 2 * 6 * 12 * 9;
@@ -483,14 +469,7 @@ fn depthwise_rows_match() -> bool {
             pad_height: pad,
             pad_width: pad,
         };
-        let full = next(3) == 0;
-        let p = black_box(ConvQuantParams {
-            geometry,
-            input_offset: next(256) as i32 - 127,
-            output_offset: next(256) as i32 - 128,
-            activation_min: if full { -128 } else { -128 + next(60) as i32 },
-            activation_max: if full { 127 } else { 127 - next(60) as i32 },
-        });
+        let p = black_box(random_quant(geometry, &mut next));
         let (n_in, n_out) = (batches * ih * iw * ch, batches * oh * ow * ch);
         for v in &mut x[..n_in] {
             *v = next(256) as u8 as i8;
@@ -498,13 +477,7 @@ fn depthwise_rows_match() -> bool {
         for v in &mut w[..9 * ch] {
             *v = next(256) as u8 as i8;
         }
-        let (mut bias, mut m, mut s) = ([0i32; 9], [0i32; 9], [0i8; 9]);
-        for c in 0..ch {
-            bias[c] = next(1 << 21) as i32 - (1 << 20);
-            m[c] = (1 << 30) + next(1 << 30) as i32;
-            let range = if next(4) == 0 { 31 } else { 12 };
-            s[c] = -1 - next(range) as i8;
-        }
+        let (bias, m, s) = random_requant::<9>(ch, &mut next);
         // The kernel's table: per channel the lane pairs of filter rows 0, 1, 2, 0, 1, the bias
         // with the input offset folded in, the doubled multiplier and the inverted shift.
         let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
@@ -543,4 +516,36 @@ fn depthwise_rows_match() -> bool {
         ok &= want[..n_out] == got[..n_out];
     }
     ok
+}
+
+/// Pseudo-random int8 quantization of a depthwise test layer: input and output offsets, and a
+/// fused activation range (full int8 one time in three).
+fn random_quant(
+    geometry: kiln::kernels::ConvGeometry,
+    next: &mut impl FnMut(usize) -> usize,
+) -> kiln::kernels::ConvQuantParams {
+    let full = next(3) == 0;
+    kiln::kernels::ConvQuantParams {
+        geometry,
+        input_offset: next(256) as i32 - 127,
+        output_offset: next(256) as i32 - 128,
+        activation_min: if full { -128 } else { -128 + next(60) as i32 },
+        activation_max: if full { 127 } else { 127 - next(60) as i32 },
+    }
+}
+
+/// Pseudo-random biases, multipliers (in `[2^30, 2^31)`) and shifts (mostly `-1..=-12`, one
+/// time in four down to `-31`) of the first `ch` of `N` channels; the rest are 0.
+fn random_requant<const N: usize>(
+    ch: usize,
+    next: &mut impl FnMut(usize) -> usize,
+) -> ([i32; N], [i32; N], [i8; N]) {
+    let (mut bias, mut m, mut s) = ([0i32; N], [0i32; N], [0i8; N]);
+    for c in 0..ch {
+        bias[c] = next(1 << 21) as i32 - (1 << 20);
+        m[c] = (1 << 30) + next(1 << 30) as i32;
+        let range = if next(4) == 0 { 31 } else { 12 };
+        s[c] = -1 - next(range) as i8;
+    }
+    (bias, m, s)
 }
