@@ -864,3 +864,111 @@ unsafe fn rows_2x1(x: *const u8, w: *const u8, win: &super::RowWindow, off: u32)
     }
     [a0, a1]
 }
+
+/// A 1×1 convolution of input depth 8 fused with the ADD of its output and a residual (see
+/// `portable_dsp::pointwise_add` for the arithmetic, and [`super::POINTWISE_ADD_CHANNEL_WORDS`]
+/// for the table): per pixel two input words widened to four registers of lanes, then per
+/// channel twenty-two instructions (two `ldm` of the channel's words, four `smlad`, the five of
+/// `requantize_fast` twice, the residual byte and its table word, the shifted sum, the store and
+/// the loop test). Does nothing if the table is malformed or a slice is too short.
+///
+/// The check is inlined into the caller, so that a layer's constant table is checked at build
+/// time where the optimiser can.
+#[inline(always)]
+pub fn pointwise_add(pixels: usize, table: &[u32], x: &[u32], residual: &[i32], io: &mut [i8]) {
+    let Some(channels) = super::pointwise_add_channels(table) else {
+        return;
+    };
+    if !super::pointwise_add_fits(pixels, channels, x.len(), residual.len(), io.len()) {
+        return;
+    }
+    let io = io.as_mut_ptr();
+    // SAFETY: the checks above cover every read (`channels` channels of table words per pixel,
+    // two input words per pixel, residual words 0 to 255 around the middle one) and every read
+    // and write of `io` (`pixels · channels` bytes); the table's last words end each channel
+    // loop after `channels` channels.
+    unsafe {
+        pointwise_add_asm(
+            table.as_ptr(),
+            io,
+            x.as_ptr(),
+            residual.as_ptr().wrapping_add(128),
+            io.wrapping_add(pixels * channels),
+        );
+    }
+}
+
+/// The asm of [`pointwise_add`]: pixels from `io` up to `end`, the residual table's middle word
+/// at `residual`.
+///
+/// The pixel loop's state lives in three words the asm pushes: `[sp]` the table, the input
+/// pointer and `end`.
+///
+/// # Safety
+///
+/// The pointers must cover what [`pointwise_add`] checks.
+#[inline(never)]
+unsafe fn pointwise_add_asm(
+    table: *const u32,
+    io: *mut i8,
+    x: *const u32,
+    residual: *const i32,
+    end: *const i8,
+) {
+    // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
+    // pushes below `sp` and pops before the end, saves and restores `r6` and `r7` (which inline
+    // asm may not name), leaves `sp` as it was and declares every other register it clobbers.
+    // Registers are fixed so that the `push` and `ldm` lists ascend.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "push.w {{r0, r2, r4}}",
+            "mov lr, r3",
+            // A pixel: its eight inputs as lanes (x0, x2), (x1, x3), (x4, x6), (x5, x7).
+            "2:",
+            "ldr r7, [sp, #4]",
+            "ldrd r2, r4, [r7], #8",
+            "str r7, [sp, #4]",
+            "sxtb16 r3, r2, ror #8",
+            "sxtb16 r2, r2",
+            "sxtb16 r5, r4, ror #8",
+            "sxtb16 r4, r4",
+            "ldr r0, [sp]",
+            // A channel: the convolution's sum from the bias, requantized to int8.
+            "3:",
+            "ldm r0!, {{r6, r7, r8, r9, r10, r11, r12}}",
+            "smlad r6, r2, r7, r6",
+            "smlad r6, r3, r8, r6",
+            "smlad r6, r4, r9, r6",
+            "smlad r6, r5, r10, r6",
+            requant_fast_asm!("r6", "r11", "r12", "r12, asr #8"),
+            // The ADD: the residual's rescaled word plus the output shifted by 19,
+            // requantized over the residual byte.
+            "ldrsb r7, [r1]",
+            "ldm r0!, {{r8, r9, r10}}",
+            "ldr r7, [lr, r7, lsl #2]",
+            "add r6, r7, r6, lsl #19",
+            requant_fast_asm!("r6", "r8", "r9", "r9, asr #8"),
+            "strb r6, [r1], #1",
+            "cmp r10, #0",
+            "bne 3b",
+            "ldr r7, [sp, #8]",
+            "cmp r1, r7",
+            "bne 2b",
+            "add sp, sp, #12",
+            "pop {{r6, r7}}",
+            inout("r0") table => _,
+            inout("r1") io => _,
+            inout("r2") x => _,
+            inout("r3") residual => _,
+            inout("r4") end => _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            out("lr") _,
+        );
+    }
+}

@@ -604,3 +604,45 @@ const fn max(a: usize, b: usize) -> usize {
         b
     }
 }
+
+/// Table words per output channel of [`pointwise_add`]: the bias (with the input offset folded
+/// in), four words of weight lanes `(w0, w2)`, `(w1, w3)`, `(w4, w6)`, `(w5, w7)` (each lane the
+/// sign-extended weight as 16 bits, the pairs `sxtb16` and `sxtb16_ror8` make of an input word),
+/// the convolution's doubled multiplier, its `(e − 1) | k << 8` (`e = −shift`, `k = 1 + 2 ·
+/// zero point`), the ADD output's doubled multiplier and `(e − 1) | k << 8`, and the number of
+/// channels after this one (0 for the last: the asm's loop test).
+pub const POINTWISE_ADD_CHANNEL_WORDS: usize = 10;
+
+/// Input depth of [`pointwise_add`]: one pixel's inputs are two words, four registers of lanes.
+pub const POINTWISE_ADD_DEPTH: usize = 8;
+
+/// The output channels of a [`pointwise_add`] table when it is well formed (every channel's last
+/// word counts the channels after it, down to 0, and nothing is missing): the asm's loops stop
+/// on those words. `None` otherwise.
+pub fn pointwise_add_channels(table: &[u32]) -> Option<usize> {
+    let w = POINTWISE_ADD_CHANNEL_WORDS;
+    let channels = (*table.get(w - 1)? as usize).checked_add(1)?;
+    let table = table.get(..channels.checked_mul(w)?)?;
+    table
+        .chunks_exact(w)
+        .zip((0..channels).rev())
+        .all(|(t, after)| t.last().is_some_and(|&n| n as usize == after))
+        .then_some(channels)
+}
+
+/// Whether [`pointwise_add`] may run `pixels` pixels on these slices (lengths): at least one
+/// pixel, the input's two words per pixel, the residual table's 256 words and the output bytes
+/// of every channel of every pixel present.
+pub fn pointwise_add_fits(
+    pixels: usize,
+    channels: usize,
+    x_words: usize,
+    residual: usize,
+    io: usize,
+) -> bool {
+    pixels > 0
+        && channels > 0
+        && pixels.checked_mul(2).is_some_and(|n| x_words >= n)
+        && residual == 256
+        && pixels.checked_mul(channels).is_some_and(|n| io >= n)
+}

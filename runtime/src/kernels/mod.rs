@@ -28,6 +28,8 @@ pub mod depthwise_s8_fast;
 pub use depthwise_s8_fast::*;
 pub mod depthwise_s8_rows;
 pub use depthwise_s8_rows::*;
+pub mod pointwise_add_s8;
+pub use pointwise_add_s8::*;
 pub mod pooling;
 pub use pooling::*;
 pub mod reduce;

@@ -79,6 +79,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !pointwise_add_matches() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 fused 1x1 convolution and ADD");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -514,6 +521,135 @@ fn depthwise_rows_match() -> bool {
         let t = black_box(&table[..18 * ch]);
         depthwise_3x3_rows_s8(&p, t, black_box(input), &mut got[..n_out], bytes);
         ok &= want[..n_out] == got[..n_out];
+    }
+    ok
+}
+
+/// The int8 1×1 convolution fused with the ADD after it (`pointwise_add_s8`, asm on the DSP
+/// cores) against the reference CONV_2D then ADD, on pseudo-random layers (1 to 12 pixels, 1 to
+/// 10 channels), data and requantization (the residual rescaled or, one time in four, at the
+/// convolution's scale).
+fn pointwise_add_matches() -> bool {
+    use kiln::kernels::{
+        add_s8, conv_2d_s8, pointwise_add_residual, pointwise_add_s8, pointwise_add_table,
+        AddSubQuantParams, AddSubS8FastParams, Broadcast, ConvGeometry, ConvQuantParams,
+        PointwiseAddConv, PointwiseAddS8Params, Requant, POINTWISE_ADD_CHANNEL_WORDS,
+    };
+    const PX: usize = 12;
+    const CH: usize = 10;
+    let mut seed = 31u32;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as usize % n.max(1)
+    };
+    /// Word-aligned input, as the arena gives the kernel.
+    #[repr(align(4))]
+    struct Input([i8; 8 * PX]);
+    let mut x = Input([0; 8 * PX]);
+    let (mut residual, mut y) = ([0i8; PX * CH], [0i8; PX * CH]);
+    let (mut want, mut got) = ([0i8; PX * CH], [0i8; PX * CH]);
+    let mut w = [0i8; 8 * CH];
+    let mut table = [0i32; POINTWISE_ADD_CHANNEL_WORDS * CH];
+    let mut ok = true;
+    for _ in 0..200 {
+        let (pixels, ch) = (1 + next(PX), 1 + next(CH));
+        let n = pixels * ch;
+        for v in &mut x.0[..8 * pixels] {
+            *v = next(256) as u8 as i8;
+        }
+        for v in &mut w[..8 * ch] {
+            *v = next(256) as u8 as i8;
+        }
+        for v in &mut residual[..n] {
+            *v = next(256) as u8 as i8;
+        }
+        let (bias, m, s) = random_requant::<CH>(ch, &mut next);
+        let (input_offset, y_zp) = (next(256) as i32 - 127, next(256) as i32 - 128);
+        let (r_zp, o_zp) = (next(256) as i32 - 128, next(256) as i32 - 128);
+        let equal = next(4) == 0;
+        let input1 = if equal {
+            (0, 0)
+        } else {
+            ((1 << 30) + next(1 << 30) as i32, -1 - next(3) as i8)
+        };
+        let output = ((1 << 30) + next(1 << 30) as i32, -17 - next(5) as i8);
+        let geometry = ConvGeometry {
+            batches: 1,
+            input_height: 1,
+            input_width: pixels,
+            input_depth: 8,
+            output_height: 1,
+            output_width: pixels,
+            output_depth: ch,
+            filter_height: 1,
+            filter_width: 1,
+            filter_depth: 8,
+            stride_height: 1,
+            stride_width: 1,
+            dilation_height: 1,
+            dilation_width: 1,
+            pad_height: 0,
+            pad_width: 0,
+        };
+        let conv = ConvQuantParams {
+            geometry,
+            input_offset,
+            output_offset: y_zp,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        let rq = Requant {
+            multiplier: &m[..ch],
+            shift: &s[..ch],
+        };
+        let input = &x.0[..8 * pixels];
+        conv_2d_s8(&conv, &rq, input, &w[..8 * ch], &bias[..ch], &mut y[..n]);
+        let add = AddSubQuantParams {
+            shape: Broadcast {
+                broadcast: false,
+                dims: [1, 1, 1, 1, 1, n],
+                strides1: [0; 6],
+                strides2: [0; 6],
+            },
+            input1_offset: -r_zp,
+            input2_offset: -y_zp,
+            left_shift: 20,
+            input1_multiplier: if equal { 1 << 30 } else { input1.0 },
+            input1_shift: i32::from(input1.1),
+            input2_multiplier: 1 << 30,
+            input2_shift: 0,
+            output_multiplier: output.0,
+            output_shift: i32::from(output.1),
+            output_offset: o_zp,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        add_s8(&add, &residual[..n], &y[..n], &mut want[..n]);
+        let fast = AddSubS8FastParams {
+            input1_offset: -r_zp,
+            input2_offset: -y_zp,
+            input1,
+            input2: (0, 0),
+            output,
+            k: 1 + 2 * o_zp,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        let layer = PointwiseAddConv {
+            weights: &w[..8 * ch],
+            bias: &bias[..ch],
+            input_offset,
+            multiplier: &m[..ch],
+            shift: &s[..ch],
+            output_offset: y_zp,
+        };
+        let t = &mut table[..POINTWISE_ADD_CHANNEL_WORDS * ch];
+        pointwise_add_table(&layer, &fast, t);
+        let res = pointwise_add_residual(&fast);
+        got[..n].copy_from_slice(&residual[..n]);
+        let p = PointwiseAddS8Params { pixels };
+        pointwise_add_s8(&p, black_box(input), black_box(t), &res, &mut got[..n]);
+        ok &= want[..n] == got[..n];
     }
     ok
 }
