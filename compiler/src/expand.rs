@@ -292,7 +292,8 @@ pub fn expand_with_stats(
     let mut blocks = Vec::new();
     let mut macs = 0u64;
     let mut weight_bytes_by_op = Vec::new();
-    // Operators already run by a chain of fully connected layers that an earlier one started.
+    // Operators already run by a kernel an earlier operator started (a chain of fully connected
+    // layers, a fused convolution and ADD).
     let mut chained = 0;
     for (step, node) in g.nodes.iter().enumerate() {
         macs += node.op.macs(g, node);
@@ -306,7 +307,9 @@ pub fn expand_with_stats(
         }
         (e.node, e.step, e.next, e.node_weight_bytes) = (node.index, step, 0, 0);
         let rest = g.nodes.get(step..).unwrap_or_default();
-        if let Some((b, n)) = crate::ops::fully_connected::emit_chain(g, rest, &mut e) {
+        let together = crate::ops::fully_connected::emit_chain(g, rest, &mut e)
+            .or_else(|| crate::ops::fuse::emit_pointwise_add(g, rest, &mut e));
+        if let Some((b, n)) = together {
             blocks.push(b);
             weight_bytes_by_op.push((node.index, e.node_weight_bytes));
             chained = n - 1;

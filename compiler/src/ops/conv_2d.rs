@@ -7,9 +7,12 @@ use quote::quote;
 
 use super::conv_common::{
     bias_i32, check_conv_quant, conv_f32_params, conv_kind, conv_quant_params, conv_requant,
-    conv_s8_fast, conv_tensors, nhwc, out_size, pad_before, pointwise_in_place, positive,
-    requant_arg, s8_conv_scratch, ConvKind, ConvTensors, Geometry, Padding, S8Conv,
+    conv_s8_fast, conv_tensors, fast_conv, nhwc, out_size, pad_before, per_channel,
+    pointwise_in_place, positive, requant_arg, s8_conv_scratch, ConvKind, ConvTensors, FastConv,
+    Geometry, Padding, S8Conv,
 };
+use super::fully_connected::fold_input_zero_point;
+use super::fuse::{self, Part, PointwiseConv};
 use super::OpImpl;
 use crate::error::Error;
 use crate::expand::{Arg, Emitter};
@@ -109,6 +112,17 @@ impl Conv2d {
 }
 
 impl Conv2d {
+    /// A 1×1 convolution without fused activation, for other modules' tests.
+    #[cfg(test)]
+    pub(crate) fn test_pointwise() -> Box<dyn OpImpl> {
+        Box::new(Conv2d {
+            padding: Padding::Valid,
+            stride: [1, 1],
+            dilation: [1, 1],
+            activation: Activation::None,
+        })
+    }
+
     /// `f` of an int8 convolution as an [`S8Conv`] (the planner's view: full activation range)
     /// with its multipliers and shifts; `None` for other convolutions.
     fn with_s8<R>(
@@ -164,6 +178,34 @@ impl OpImpl for Conv2d {
             Some(true) => vec![0],
             _ => Vec::new(),
         }
+    }
+
+    /// int8 1×1 convolutions of input depth 8 on the fast path with the full int8 range can run
+    /// fused with an ADD after them ([`super::fuse`]).
+    fn fusion(&self, g: &Graph, node: &Node) -> Option<Part> {
+        let output = g.tensor(*node.outputs.first()?);
+        if self.activation.range_quantized(output).ok()? != (-128, 127) {
+            return None;
+        }
+        self.with_s8(g, node, |t, c, (m, s)| {
+            let geo = c.geometry;
+            let ([kh, kw, _], [_, _, ic], [oh, ow, oc]) = (geo.filter, geo.input, geo.output);
+            let pointwise = fast_conv(c, m, s) == Some(FastConv::Pointwise { fast_requant: true });
+            if (kh, kw) != (1, 1) || ic != fuse::DEPTH || !pointwise {
+                return None;
+            }
+            let (multipliers, shifts) = per_channel(oc, m, s);
+            Some(Part::Pointwise(PointwiseConv {
+                input: t.input,
+                pixels: geo.batches * oh * ow,
+                weights: c.weights.to_vec(),
+                folded_bias: fold_input_zero_point(c.bias, c.weights, ic, c.input_zero_point),
+                multipliers,
+                shifts,
+                output_zero_point: c.output_zero_point,
+            }))
+        })
+        .flatten()
     }
 
     fn emit(&self, g: &Graph, node: &Node, e: &mut Emitter<'_>) -> Result<TokenStream, Error> {

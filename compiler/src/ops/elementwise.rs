@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::fuse::{FastAdd, Part};
 use super::tensor_util::{
     dense_strides, kernel, pad_shape, per_tensor, same_dtype, suffix, usizes,
 };
@@ -43,6 +44,15 @@ impl BinaryKind {
 pub struct Binary {
     kind: BinaryKind,
     activation: Activation,
+}
+
+/// An ADD without fused activation, for other modules' tests.
+#[cfg(test)]
+pub(crate) fn test_add() -> Box<dyn OpImpl> {
+    Box::new(Binary {
+        kind: BinaryKind::Add,
+        activation: Activation::None,
+    })
 }
 
 /// Reads ADD's options.
@@ -268,6 +278,18 @@ impl OpImpl for Binary {
             (_, Some(_)) => vec![0],
             _ => Vec::new(),
         }
+    }
+
+    /// int8 ADD on the fast path with the full int8 range can run fused with the 1×1
+    /// convolution before it ([`super::fuse`]).
+    fn fusion(&self, g: &Graph, node: &Node) -> Option<Part> {
+        let f = self.fast_s8(g, node)?;
+        (self.kind == BinaryKind::Add && f.range == (-128, 127)).then_some(Part::Add(FastAdd {
+            offsets: f.offsets,
+            inputs: f.inputs,
+            output: f.output,
+            k: f.k,
+        }))
     }
 
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {

@@ -17,6 +17,7 @@ pub mod conv_common;
 pub mod depthwise_conv_2d;
 pub mod elementwise;
 pub mod fully_connected;
+pub mod fuse;
 pub mod layout;
 pub mod mean;
 pub mod pool_2d;
@@ -63,6 +64,12 @@ pub trait OpImpl {
     /// (`fully_connected_f32_chain`), when it is such a layer (see
     /// [`fully_connected::emit_chain`]); `None` for every other operator.
     fn f32_chain_layer(&self, _g: &Graph, _node: &Node) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// What the operator contributes to a kernel that runs it together with its neighbours
+    /// ([`fuse`]), when it can take part; `None` for every other operator.
+    fn fusion(&self, _g: &Graph, _node: &Node) -> Option<fuse::Part> {
         None
     }
 }
