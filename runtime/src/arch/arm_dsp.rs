@@ -618,12 +618,13 @@ unsafe fn quads(
             requant_fast_asm!("r9", "r7", "lr", "r6"),
             requant_fast_asm!("r10", "r7", "lr", "r6"),
             requant_fast_asm!("r11", "r7", "lr", "r6"),
-            // Store, then on to the next channel until the output pointer reaches the end.
+            // Store, pixel 3 first (see `PointwiseQuads::out`), then on to the next channel
+            // until the output pointer reaches the end.
             "ldm sp, {{r2, r3, r4, r5, r12}}",
-            "strb r8, [r5]",
-            "strb r9, [r5, r2]",
-            "strb r10, [r5, r3]",
             "strb r11, [r5, r4]",
+            "strb r10, [r5, r3]",
+            "strb r9, [r5, r2]",
+            "strb r8, [r5]",
             "adds r5, r5, #1",
             "str r5, [sp, #12]",
             "cmp r5, r12",

@@ -359,8 +359,10 @@ pub struct PointwiseQuads {
     pub words: usize,
     /// Output channels (at least 1).
     pub channels: usize,
-    /// Bytes from pixel 0's outputs to those of pixels 1, 2 and 3 (equal offsets for repeated
-    /// pixels, which compute the same values).
+    /// Bytes from pixel 0's outputs to those of pixels 1, 2 and 3. The pixels are stored from 3
+    /// down to 0, so that equal offsets are fine for repeated pixels (which compute the same
+    /// values), and offset 0 for a pixel past the end, whatever it computes (pixel 0 overwrites
+    /// it).
     pub out: [usize; 3],
     /// `1 + 2 · output_offset`.
     pub k: i32,

@@ -200,7 +200,8 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         }
         let m = (t[words + 1] >> 1) as i32;
         let shift = !((head & 0xFF) as i8);
-        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc) {
+        // Pixel 3 first, as the asm stores them.
+        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
             out[at + c] = crate::quant::requantize_fast(a, m, shift, p.k).clamp(-128, 127) as i8;
         }
     }
