@@ -229,6 +229,46 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
     }
 }
 
+/// The groups of four windows and pixels `g` describes, as `arm_dsp::quad_groups` (see
+/// [`super::QuadGroups`]): per group [`widen_quad`] then [`pointwise_quads`]. Does nothing if a
+/// slice is shorter than those `g` was checked against.
+pub fn quad_groups(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+) {
+    if !g.fits([src.len(), wide.len(), table.len(), out.len()]) {
+        return;
+    }
+    let (q, p) = (&g.widen, &g.quads);
+    let od = p.channels;
+    for n in 0..g.groups {
+        let full = super::PointwiseQuads {
+            out: [od, 2 * od, 3 * od],
+            ..*p
+        };
+        let group = if n + 1 == g.groups { p } else { &full };
+        widen_quad(q, &src[4 * n * q.dx..], wide);
+        pointwise_quads(group, wide, table, &mut out[4 * n * od..]);
+    }
+}
+
+/// The three filter rows of 3-byte pixels into the column band of a 3×3 convolution, as
+/// `arm_dsp::copy_columns_3x3` (see [`super::columns_3x3_fit`]). Copies nothing unless it fits.
+pub fn copy_columns_3x3(dst: &mut [u8], src: &[u8], row: usize, columns: usize) {
+    if !super::columns_3x3_fit(dst.len(), src.len(), row, columns) {
+        return;
+    }
+    for (x, column) in dst.chunks_exact_mut(9).take(columns).enumerate() {
+        for (r, px) in column.chunks_exact_mut(3).enumerate() {
+            let at = r * row + 3 * x;
+            px.copy_from_slice(&src[at..at + 3]);
+        }
+    }
+}
+
 /// [`copy_rows`] for runs that are often shorter than a word (the twin of the DSP version,
 /// which moves runs of 1 to 3 bytes without a loop per run).
 pub fn copy_short_rows(
