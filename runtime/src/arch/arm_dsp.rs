@@ -218,6 +218,7 @@ pub fn fill_bytes(dst: &mut [u8], v: u8) {
 /// [`copy_rows`] for runs that are often shorter than a word (the pixels of one filter row
 /// into the column band of `kiln::kernels::conv_band_s8`): runs of 3 bytes (RGB pixels) move
 /// with a halfword and a byte, no inner loop; other runs go to [`copy_rows`].
+#[inline(never)]
 pub fn copy_short_rows(
     dst: &mut [u8],
     dst_step: usize,
