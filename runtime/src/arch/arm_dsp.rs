@@ -218,6 +218,7 @@ pub fn fill_bytes(dst: &mut [u8], v: u8) {
 /// [`copy_rows`] for runs that are often shorter than a word (the pixels of one filter row
 /// into the column band of `kiln::kernels::conv_band_s8`): runs of 3 bytes (RGB pixels) move
 /// with a halfword and a byte, no inner loop; other runs go to [`copy_rows`].
+#[inline(never)]
 pub fn copy_short_rows(
     dst: &mut [u8],
     dst_step: usize,
@@ -254,6 +255,60 @@ pub fn copy_short_rows(
             ds = in(reg) dst_step,
             h = out(reg) _,
             b = out(reg) _,
+            options(nostack),
+        );
+    }
+}
+
+/// The three filter rows of 3-byte pixels (RGB) into the column band of a 3×3 convolution (see
+/// [`super::columns_3x3_fit`]). Every column but the last moves as three unaligned words each
+/// way, the fourth byte of each word written again by the next (nine instructions per column);
+/// the last column, whose third word would reach past both slices, as halfwords and bytes.
+pub fn copy_columns_3x3(dst: &mut [u8], src: &[u8], row: usize, columns: usize) {
+    if !super::columns_3x3_fit(dst.len(), src.len(), row, columns) {
+        return;
+    }
+    // SAFETY: `columns ≥ 1`; the columns before the last read at most `2 · row + 3 · columns −
+    // 2` bytes and write at most `9 · columns − 8`, the last exactly up to `2 · row + 3 ·
+    // columns` and `9 · columns`, which `columns_3x3_fit` checked; every clobbered register
+    // is declared.
+    unsafe {
+        asm!(
+            "subs {n}, {n}, #1",
+            "beq 3f",
+            "2:",
+            "ldr {a}, [{s}, {r1}]",
+            "ldr {b}, [{s}, {r2}]",
+            "ldr {c}, [{s}], #3",
+            "str {c}, [{d}]",
+            "str {a}, [{d}, #3]",
+            "str {b}, [{d}, #6]",
+            "add {d}, {d}, #9",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "3:",
+            "ldrh {a}, [{s}]",
+            "ldrb {b}, [{s}, #2]",
+            "strh {a}, [{d}]",
+            "strb {b}, [{d}, #2]",
+            "add {s}, {s}, {r1}",
+            "ldrh {a}, [{s}]",
+            "ldrb {b}, [{s}, #2]",
+            "strh {a}, [{d}, #3]",
+            "strb {b}, [{d}, #5]",
+            "add {s}, {s}, {r1}",
+            "ldrh {a}, [{s}]",
+            "ldrb {b}, [{s}, #2]",
+            "strh {a}, [{d}, #6]",
+            "strb {b}, [{d}, #8]",
+            n = inout(reg) columns => _,
+            s = inout(reg) src.as_ptr() => _,
+            d = inout(reg) dst.as_mut_ptr() => _,
+            r1 = in(reg) row,
+            r2 = in(reg) 2 * row,
+            a = out(reg) _,
+            b = out(reg) _,
+            c = out(reg) _,
             options(nostack),
         );
     }
@@ -618,12 +673,13 @@ unsafe fn quads(
             requant_fast_asm!("r9", "r7", "lr", "r6"),
             requant_fast_asm!("r10", "r7", "lr", "r6"),
             requant_fast_asm!("r11", "r7", "lr", "r6"),
-            // Store, then on to the next channel until the output pointer reaches the end.
+            // Store, pixel 3 first (see `PointwiseQuads::out`), then on to the next channel
+            // until the output pointer reaches the end.
             "ldm sp, {{r2, r3, r4, r5, r12}}",
-            "strb r8, [r5]",
-            "strb r9, [r5, r2]",
-            "strb r10, [r5, r3]",
             "strb r11, [r5, r4]",
+            "strb r10, [r5, r3]",
+            "strb r9, [r5, r2]",
+            "strb r8, [r5]",
             "adds r5, r5, #1",
             "str r5, [sp, #12]",
             "cmp r5, r12",
@@ -672,6 +728,61 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
             q.rows,
             q.words,
         );
+    }
+}
+
+/// The groups of four windows and pixels `g` describes (see [`super::QuadGroups`]): per group
+/// [`widen_quad`] then [`pointwise_quads`]. Does nothing if a slice is shorter than those `g`
+/// was checked against.
+#[inline(always)]
+pub fn quad_groups(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+) {
+    if !g.fits([src.len(), wide.len(), table.len(), out.len()]) {
+        return;
+    }
+    let (q, p) = (&g.widen, &g.quads);
+    let od = p.channels;
+    let (mut x, mut o) = (src.as_ptr(), out.as_mut_ptr());
+    let (mut left, mut offsets) = (g.groups, [od, 2 * od, 3 * od]);
+    while left > 0 {
+        left -= 1;
+        if left == 0 {
+            offsets = p.out;
+        }
+        let [o1, o2, o3] = offsets;
+        // SAFETY: `QuadGroups::new` checked every read and write of the last group against
+        // slices no longer than these; the groups before it read and write less, from fewer
+        // bytes in.
+        unsafe {
+            widen(
+                x,
+                wide.as_mut_ptr(),
+                q.dx,
+                q.offset,
+                q.step.wrapping_sub(4 * q.words),
+                q.rows,
+                q.words,
+            );
+            quads(
+                table.as_ptr(),
+                wide.as_ptr(),
+                o1,
+                o2,
+                o3,
+                o,
+                o.wrapping_add(od),
+                p.words.div_ceil(4),
+                p.k,
+                (4 - p.words % 4) % 4,
+            );
+        }
+        x = x.wrapping_add(4 * q.dx);
+        o = o.wrapping_add(4 * od);
     }
 }
 

@@ -359,8 +359,10 @@ pub struct PointwiseQuads {
     pub words: usize,
     /// Output channels (at least 1).
     pub channels: usize,
-    /// Bytes from pixel 0's outputs to those of pixels 1, 2 and 3 (equal offsets for repeated
-    /// pixels, which compute the same values).
+    /// Bytes from pixel 0's outputs to those of pixels 1, 2 and 3. The pixels are stored from 3
+    /// down to 0, so that equal offsets are fine for repeated pixels (which compute the same
+    /// values), and offset 0 for a pixel past the end, whatever it computes (pixel 0 overwrites
+    /// it).
     pub out: [usize; 3],
     /// `1 + 2 · output_offset`.
     pub k: i32,
@@ -427,6 +429,60 @@ impl WidenQuad {
             self.words > 0 && (self.rows == 1 || self.step >= run) && last <= src && out <= dst
         })
     }
+}
+
+/// Groups of four adjacent windows and pixels, as [`quad_groups`] runs them one after the other:
+/// group `g` widened as `widen` describes from `4 · g · widen.dx` bytes into the source, then
+/// every channel as `quads` describes into the output from `4 · g · quads.channels` bytes, the
+/// pixels of every group but the last `quads.channels` bytes apart, those of the last
+/// `quads.out`. Checked once, when made, against the lengths of the slices it is given.
+#[derive(Clone, Copy, Debug)]
+pub struct QuadGroups {
+    widen: WidenQuad,
+    quads: PointwiseQuads,
+    groups: usize,
+    lens: [usize; 4],
+}
+
+impl QuadGroups {
+    /// `groups` groups (at least 1), if they fit in slices of `lens`: source bytes, widened
+    /// words, table words and output bytes. The last group, `4 · (groups − 1)` windows and
+    /// pixels in, must fit as [`widen_quad`] and [`pointwise_quads`] check (the groups before it
+    /// read and write less, from fewer bytes in).
+    pub fn new(
+        widen: WidenQuad,
+        quads: PointwiseQuads,
+        groups: usize,
+        lens: [usize; 4],
+    ) -> Option<Self> {
+        let [src, wide, table, out] = lens;
+        let ahead = |step: usize| groups.checked_sub(1)?.checked_mul(4)?.checked_mul(step);
+        let (s, o) = (ahead(widen.dx)?, ahead(quads.channels)?);
+        let fit =
+            s <= src && o <= out && widen.fits(src - s, wide) && quads.fits(wide, table, out - o);
+        fit.then_some(Self {
+            widen,
+            quads,
+            groups,
+            lens,
+        })
+    }
+
+    /// Whether slices of `lens` (as for [`QuadGroups::new`]) are at least as long as those
+    /// checked.
+    pub fn fits(&self, lens: [usize; 4]) -> bool {
+        lens.iter().zip(self.lens).all(|(have, need)| *have >= need)
+    }
+}
+
+/// Whether [`copy_columns_3x3`] fits: `columns` (at least 1) columns of three 3-byte pixels,
+/// column `x` the pixels at `3x`, `row + 3x` and `2 · row + 3x` of a source of `src` bytes,
+/// copied one after the other (nine bytes per column) into `dst` bytes.
+pub fn columns_3x3_fit(dst: usize, src: usize, row: usize, columns: usize) -> bool {
+    let need = row.checked_mul(2).zip(columns.checked_mul(3));
+    columns > 0
+        && dst / 9 >= columns
+        && need.is_some_and(|(rows, run)| rows.checked_add(run).is_some_and(|n| n <= src))
 }
 
 /// Whether `rows` runs of `n` bytes, `step` bytes apart, fit in `len` bytes (for [`copy_rows`];

@@ -200,7 +200,8 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         }
         let m = (t[words + 1] >> 1) as i32;
         let shift = !((head & 0xFF) as i8);
-        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc) {
+        // Pixel 3 first, as the asm stores them.
+        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
             out[at + c] = crate::quant::requantize_fast(a, m, shift, p.k).clamp(-128, 127) as i8;
         }
     }
@@ -224,6 +225,46 @@ pub fn widen_quad(q: &super::WidenQuad, src: &[u8], dst: &mut [u32]) {
                 lanes[0] = sxtab16(q.offset, v);
                 lanes[1] = sxtab16_ror8(q.offset, v);
             }
+        }
+    }
+}
+
+/// The groups of four windows and pixels `g` describes, as `arm_dsp::quad_groups` (see
+/// [`super::QuadGroups`]): per group [`widen_quad`] then [`pointwise_quads`]. Does nothing if a
+/// slice is shorter than those `g` was checked against.
+pub fn quad_groups(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+) {
+    if !g.fits([src.len(), wide.len(), table.len(), out.len()]) {
+        return;
+    }
+    let (q, p) = (&g.widen, &g.quads);
+    let od = p.channels;
+    for n in 0..g.groups {
+        let full = super::PointwiseQuads {
+            out: [od, 2 * od, 3 * od],
+            ..*p
+        };
+        let group = if n + 1 == g.groups { p } else { &full };
+        widen_quad(q, &src[4 * n * q.dx..], wide);
+        pointwise_quads(group, wide, table, &mut out[4 * n * od..]);
+    }
+}
+
+/// The three filter rows of 3-byte pixels into the column band of a 3×3 convolution, as
+/// `arm_dsp::copy_columns_3x3` (see [`super::columns_3x3_fit`]). Copies nothing unless it fits.
+pub fn copy_columns_3x3(dst: &mut [u8], src: &[u8], row: usize, columns: usize) {
+    if !super::columns_3x3_fit(dst.len(), src.len(), row, columns) {
+        return;
+    }
+    for (x, column) in dst.chunks_exact_mut(9).take(columns).enumerate() {
+        for (r, px) in column.chunks_exact_mut(3).enumerate() {
+            let at = r * row + 3 * x;
+            px.copy_from_slice(&src[at..at + 3]);
         }
     }
 }

@@ -9,14 +9,19 @@
 //! zero point, which widens to 0. A window is then `filter_width` consecutive columns, one
 //! contiguous run of `filter_width · filter_height · depth` bytes (the weights are transposed
 //! to that order and zero-padded to whole words: [`band_depth`]), so
-//! [`crate::arch::widen_quad`] widens four windows at a time straight from the band, and
-//! [`crate::arch::pointwise_quads`] runs every channel as for a 1×1 convolution. Copying
-//! `filter_height` rows per output row replaces gathering every window byte by byte, and the
-//! window is only rounded up once, not per filter row.
+//! [`crate::arch::quad_groups`] runs the output row four windows at a time straight from the
+//! band: [`crate::arch::widen_quad`] widens them and [`crate::arch::pointwise_quads`] runs every
+//! channel as for a 1×1 convolution, with one check of the slices per layer. Copying
+//! `filter_height` rows per output row replaces gathering every window byte by byte (three rows
+//! of RGB pixels move in one pass: [`crate::arch::copy_columns_3x3`]), and the window is only
+//! rounded up once, not per filter row.
 
 use super::conv::{ConvGeometry, ConvQuantParams};
-use super::conv_s8_fast::{quad_channels, quad_params, splat};
-use crate::arch::{copy_short_rows, fill_bytes, widen_quad, WidenQuad};
+use super::conv_s8_fast::splat;
+use crate::arch::{
+    clamp_bytes, copy_columns_3x3, copy_short_rows, fill_bytes, quad_groups, PointwiseQuads,
+    QuadGroups, WidenQuad,
+};
 
 /// Bytes of one band column: the `filter_height` pixels of one input column a row of windows
 /// reads.
@@ -51,8 +56,9 @@ pub const fn band_scratch_bytes(g: &ConvGeometry) -> usize {
 /// [`super::conv::conv_2d_s8`], whose requantization the compiler proved fast (as for
 /// [`super::conv_s8_fast::conv_im2col_quads_s8`]): output row by output row, the input rows of
 /// its windows are copied into a column band (see the module documentation), then four windows
-/// at a time are widened with the input offset from the band and multiplied by every channel.
-/// `table` is `quad_table`'s layout over the `[output_depth][band_depth]` weights, each
+/// at a time are widened with the input offset from the band and multiplied by every channel
+/// (the windows of the last four past the row's end write where the first one's outputs go,
+/// which are stored last), then the activation clamp if it is narrower than int8. `table` is `quad_table`'s layout over the `[output_depth][band_depth]` weights, each
 /// channel's window transposed to `[filter_width][filter_height][depth]` and zero-padded to
 /// [`band_depth`], with the plain bias; `scratch` holds [`band_scratch_bytes`]. Does nothing if
 /// a slice is too short.
@@ -66,7 +72,7 @@ pub fn conv_band_quads_s8(
     let g = &p.geometry;
     let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
     let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
-    let (kh, col, kp) = (g.filter_height, band_column_bytes(g), band_depth(g));
+    let (col, kp) = (band_column_bytes(g), band_depth(g));
     if ow == 0 || iw == 0 || kp == 0 || g.dilation_width != 1 || g.filter_depth != d {
         return;
     }
@@ -79,8 +85,6 @@ pub fn conv_band_quads_s8(
     ) else {
         return;
     };
-    let zero = (-p.input_offset) as u8;
-    fill_bytes(band, zero);
     let q = WidenQuad {
         rows: 1,
         words: kp / 4,
@@ -88,12 +92,22 @@ pub fn conv_band_quads_s8(
         step: kp,
         offset: splat(p.input_offset),
     };
-    // The input columns of the band: `iw` runs of `d` bytes, `col` bytes apart.
-    let (run, first, span) = (iw * d, g.pad_width * col, (iw - 1) * col + d);
-    let (image, pixels) = (ih * run, oh * ow);
-    let range = (p.activation_min, p.activation_max);
+    // The last group's windows past the row's end write their outputs where pixel 0's go
+    // (which are stored last).
+    let last = (ow - 1) % 4;
+    let quads = PointwiseQuads {
+        words: kp / 4,
+        channels: od,
+        out: [1, 2, 3].map(|i| if i <= last { i * od } else { 0 }),
+        k: 1 + 2 * p.output_offset,
+    };
+    let (image, pixels, zero) = (ih * iw * d, oh * ow, (-p.input_offset) as u8);
     let x: &[u8] = bytemuck::cast_slice(input);
     let table: &[u32] = bytemuck::cast_slice(table);
+    let lens = [band.len(), wide.len(), table.len(), ow * od];
+    let Some(groups) = QuadGroups::new(q, quads, ow.div_ceil(4), lens) else {
+        return;
+    };
     for b in 0..g.batches {
         let (Some(img), Some(out)) = (
             x.get(b * image..(b + 1) * image),
@@ -102,44 +116,56 @@ pub fn conv_band_quads_s8(
             return;
         };
         for (oy, out_row) in out.chunks_exact_mut((ow * od).max(1)).enumerate() {
-            let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
-            for r in 0..kh {
-                let iy = y0 + (r * g.dilation_height) as isize;
-                let src = usize::try_from(iy)
-                    .ok()
-                    .filter(|iy| *iy < ih)
-                    .and_then(|iy| img.get(iy * run..(iy + 1) * run));
-                let at = first + r * d;
-                let Some(dst) = band.get_mut(at..at + span) else {
-                    return;
-                };
-                match src {
-                    Some(src) => copy_short_rows(dst, col, src, d, iw, d),
-                    None => {
-                        for px in dst.chunks_mut(col.max(1)) {
-                            fill_bytes(px.get_mut(..d).unwrap_or_default(), zero);
-                        }
-                    }
-                }
-            }
-            for q0 in (0..ow).step_by(4) {
-                let last = (ow - q0).min(4) - 1;
-                let src = band.get(q0 * q.dx..).unwrap_or_default();
-                widen_quad(&q, src, wide);
-                if last < 3 {
-                    // Past the row's end: the last real window again (its outputs are written
-                    // last, so they must be its own).
-                    for step in wide.as_chunks_mut::<8>().0 {
-                        let pair = [step[(2 * last) & 7], step[(2 * last + 1) & 7]];
-                        for slot in step.as_chunks_mut::<2>().0.iter_mut().skip(last + 1) {
-                            *slot = pair;
-                        }
-                    }
-                }
-                let quads = quad_params(kp / 4, od, last, p.output_offset);
-                let o = out_row.get_mut(q0 * od..).unwrap_or_default();
-                quad_channels(&quads, wide, table, range, o);
-            }
+            band_row(g, img, band, oy, zero);
+            quad_groups(&groups, band, wide, table, out_row);
+        }
+    }
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    if lo > -128 || hi < 127 {
+        let n = g.batches * pixels * od;
+        clamp_bytes(output.get_mut(..n).unwrap_or_default(), lo, hi);
+    }
+}
+
+/// The band of output row `oy` from the image `img`: the filter rows inside the input copied,
+/// those above or below it the zero point (`filter_height` is at least 1: the kernel returned
+/// otherwise). Out of line, so that the kernel's frame, under the quad loops, stays small.
+#[inline(never)]
+fn band_row(g: &ConvGeometry, img: &[u8], band: &mut [u8], oy: usize, zero: u8) {
+    let (ih, iw, d, col) = (
+        g.input_height,
+        g.input_width,
+        g.input_depth,
+        band_column_bytes(g),
+    );
+    let (run, first, dh) = (iw * d, g.pad_width * col, g.dilation_height);
+    let y0 = (oy * g.stride_height) as isize - g.pad_height as isize;
+    let below = y0 + ((g.filter_height - 1) * dh) as isize >= ih as isize;
+    // Filter rows above the input hold the zero point from the first output row on, and those
+    // below it once they are (a filter row above or below the input is so for every output row
+    // before or after).
+    if oy == 0 || below {
+        fill_bytes(band, zero);
+    }
+    if g.filter_height == 3 && d == 3 && y0 >= 0 && !below {
+        // RGB pixels, every filter row inside the input: one copy for all three rows.
+        let (dst, src) = (band.get_mut(first..), img.get(y0 as usize * run..));
+        copy_columns_3x3(
+            dst.unwrap_or_default(),
+            src.unwrap_or_default(),
+            dh * run,
+            iw,
+        );
+        return;
+    }
+    for r in 0..g.filter_height {
+        let iy = y0 + (r * dh) as isize;
+        let src = usize::try_from(iy)
+            .ok()
+            .filter(|iy| *iy < ih)
+            .and_then(|iy| img.get(iy * run..));
+        if let (Some(src), Some(dst)) = (src, band.get_mut(first + r * d..)) {
+            copy_short_rows(dst, col, src, d, iw, d);
         }
     }
 }
@@ -150,11 +176,12 @@ mod tests {
     use super::super::conv_s8_fast::tests::{im2col_geometry, padded_weights, Im2colCase, Lcg};
     use super::*;
 
-    #[test]
-    fn band_conv_matches_reference() {
-        let mut r = Lcg(41);
-        for _ in 0..600 {
-            let g = im2col_geometry(&mut r);
+    /// `cases` random convolutions (from `geometry`) through the band kernel against the
+    /// reference.
+    fn check_band(seed: u64, cases: usize, geometry: impl Fn(&mut Lcg) -> ConvGeometry) {
+        let mut r = Lcg(seed);
+        for _ in 0..cases {
+            let g = geometry(&mut r);
             let c = Im2colCase::new(&mut r, g, 40000);
             // Each window transposed to [filter_width][filter_height][depth], padded to words.
             let (kh, kw, kd) = (g.filter_height, g.filter_width, g.filter_depth);
@@ -174,5 +201,22 @@ mod tests {
             conv_band_quads_s8(&c.p, &c.input, &table, &mut got, scratch);
             assert_eq!(got, c.want, "{g:?}");
         }
+    }
+
+    #[test]
+    fn band_conv_matches_reference() {
+        check_band(41, 600, im2col_geometry);
+    }
+
+    /// 3×3 filters on RGB pixels, whose rows inside the input are copied three at a time.
+    #[test]
+    fn band_conv_rgb_3x3_matches_reference() {
+        check_band(43, 300, |r| ConvGeometry {
+            input_depth: 3,
+            filter_height: 3,
+            filter_width: 3,
+            filter_depth: 3,
+            ..im2col_geometry(r)
+        });
     }
 }

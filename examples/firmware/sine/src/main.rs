@@ -86,6 +86,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !band_kernel_matches() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 band convolution kernel");
+        line.send();
+        all_match = false;
+    }
+
     if all_match {
         harness::pass()
     } else {
@@ -650,6 +657,125 @@ fn pointwise_add_matches() -> bool {
         let p = PointwiseAddS8Params { pixels };
         pointwise_add_s8(&p, black_box(input), black_box(t), &res, &mut got[..n]);
         ok &= want[..n] == got[..n];
+    }
+    ok
+}
+
+/// The int8 convolution over a column band (`conv_band_quads_s8`: the band copies, three RGB
+/// filter rows at a time, and the groups of four windows, asm on the DSP cores) against the
+/// reference kernel, on pseudo-random geometries (mostly 3×3 on RGB; SAME and VALID, strides 1–2,
+/// row dilations 1–2, 1 to 8 output columns so that the last group of four is often short, one
+/// or two images), data and requantization.
+fn band_kernel_matches() -> bool {
+    use kiln::kernels::{
+        band_depth, band_scratch_bytes, conv_2d_s8, conv_band_quads_s8, ConvGeometry, Requant,
+    };
+    const MAX_IN: usize = 2 * 8 * 8 * 4;
+    const MAX_OUT: usize = 2 * 8 * 8 * 6;
+    let mut seed = 37u32;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as usize % n.max(1)
+    };
+    let (mut x, mut want, mut got) = ([0i8; MAX_IN], [0i8; MAX_OUT], [0i8; MAX_OUT]);
+    let mut w = [0i8; 6 * 36];
+    let mut table = [0i32; 6 * 11];
+    /// Word-aligned scratch bytes, as the arena gives the kernel.
+    #[repr(align(4))]
+    struct Scratch([u8; 640]);
+    let mut scratch = Scratch([0; 640]);
+    let mut ok = true;
+    let mut cases = 0;
+    while cases < 200 {
+        let (kh, kw, d) = if next(4) == 0 {
+            (1 + next(3), 1 + next(3), 1 + next(4))
+        } else {
+            (3, 3, 3)
+        };
+        let (ih, iw, sh, sw) = (1 + next(8), 1 + next(8), 1 + next(2), 1 + next(2));
+        let dh = 1 + usize::from(next(4) == 0);
+        let same = next(3) != 0;
+        // Output size and leading padding along one axis (None: no VALID output).
+        let axis = |size: usize, k: usize, stride: usize, dil: usize| {
+            let span = (k - 1) * dil + 1;
+            if same {
+                let o = size.div_ceil(stride);
+                Some((o, ((o - 1) * stride + span).saturating_sub(size) / 2))
+            } else {
+                (size >= span).then(|| ((size - span) / stride + 1, 0))
+            }
+        };
+        let (Some((oh, ph)), Some((ow, pw))) = (axis(ih, kh, sh, dh), axis(iw, kw, sw, 1)) else {
+            continue;
+        };
+        let (od, batches) = (1 + next(6), 1 + usize::from(next(5) == 0));
+        let geometry = ConvGeometry {
+            batches,
+            input_height: ih,
+            input_width: iw,
+            input_depth: d,
+            output_height: oh,
+            output_width: ow,
+            output_depth: od,
+            filter_height: kh,
+            filter_width: kw,
+            filter_depth: d,
+            stride_height: sh,
+            stride_width: sw,
+            dilation_height: dh,
+            dilation_width: 1,
+            pad_height: ph,
+            pad_width: pw,
+        };
+        let p = black_box(random_quant(geometry, &mut next));
+        let (taps, n_in, n_out) = (kh * kw * d, batches * ih * iw * d, batches * oh * ow * od);
+        for v in &mut x[..n_in] {
+            *v = next(256) as u8 as i8;
+        }
+        for v in &mut w[..taps * od] {
+            *v = next(256) as u8 as i8;
+        }
+        let (bias, m, s) = random_requant::<6>(od, &mut next);
+        // The kernel's table: per channel the bias and inverted shift, the weights transposed
+        // to `[filter_width][filter_height][depth]` and zero-padded to whole words (four to a
+        // little-endian word), then the doubled multiplier.
+        let words = band_depth(&geometry) / 4;
+        for (c, t) in table.chunks_exact_mut(words + 2).take(od).enumerate() {
+            let weight = |i: usize| {
+                let (fx, rest) = (i / (kh * d), i % (kh * d));
+                let at = ((rest / d) * kw + fx) * d + rest % d;
+                if i < taps {
+                    w[c * taps + at] as u8
+                } else {
+                    0
+                }
+            };
+            t[0] = bias[c] << 8 | i32::from(!(s[c] as u8));
+            for (j, word) in t[1..=words].iter_mut().enumerate() {
+                *word = i32::from_le_bytes([0, 1, 2, 3].map(|b| weight(4 * j + b)));
+            }
+            t[words + 1] = m[c].wrapping_shl(1);
+        }
+        let rq = Requant {
+            multiplier: &m[..od],
+            shift: &s[..od],
+        };
+        want[..n_out].fill(0x55);
+        got[..n_out].fill(0x33);
+        let input = &x[..n_in];
+        conv_2d_s8(
+            &p,
+            &rq,
+            input,
+            &w[..taps * od],
+            &bias[..od],
+            &mut want[..n_out],
+        );
+        let bytes = &mut scratch.0[..band_scratch_bytes(&geometry)];
+        let t = black_box(&table[..(words + 2) * od]);
+        conv_band_quads_s8(&p, black_box(input), t, &mut got[..n_out], bytes);
+        ok &= want[..n_out] == got[..n_out];
+        cases += 1;
     }
     ok
 }
