@@ -207,22 +207,21 @@ fn range_i32(a: Activation) -> (i32, i32) {
 /// The parameters of `add_s8_fast` / `sub_s8_fast` (int8, no broadcasting, every rescaling in
 /// `requantize_fast`'s domain).
 struct FastAddSub {
-    offsets: (i32, i32),
-    inputs: ((i32, i8), (i32, i8)),
-    output: (i32, i8),
-    k: i32,
+    /// The rescalings (what a fused kernel takes too).
+    add: FastAdd,
+    /// The quantized activation range.
     range: (i32, i32),
 }
 
 impl FastAddSub {
     /// `AddSubS8FastParams`, with the inputs swapped when `swap`.
     fn tokens(&self, swap: bool) -> TokenStream {
-        let (mut o1, mut o2) = self.offsets;
-        let ((mut a1, mut b1), (mut a2, mut b2)) = self.inputs;
+        let (mut o1, mut o2) = self.add.offsets;
+        let ((mut a1, mut b1), (mut a2, mut b2)) = self.add.inputs;
         if swap {
             (o1, o2, a1, b1, a2, b2) = (o2, o1, a2, b2, a1, b1);
         }
-        let ((mo, so), k, (amin, amax)) = (self.output, self.k, self.range);
+        let ((mo, so), k, (amin, amax)) = (self.add.output, self.add.k, self.range);
         quote!(::kiln::__private::AddSubS8FastParams {
             input1_offset: #o1, input2_offset: #o2,
             input1: (#a1, #b1), input2: (#a2, #b2), output: (#mo, #so), k: #k,
@@ -260,13 +259,13 @@ impl Binary {
         };
         let (mo, so) = q.output;
         (mo > 0 && right(so)).then_some(())?;
-        Some(FastAddSub {
+        let add = FastAdd {
             offsets: (q.input1_offset, q.input2_offset),
             inputs: (input(q.input1)?, input(q.input2)?),
             output: (mo, so as i8),
             k: 1 + 2 * q.output_offset,
-            range,
-        })
+        };
+        Some(FastAddSub { add, range })
     }
 }
 
@@ -284,12 +283,7 @@ impl OpImpl for Binary {
     /// convolution before it ([`super::fuse`]).
     fn fusion(&self, g: &Graph, node: &Node) -> Option<Part> {
         let f = self.fast_s8(g, node)?;
-        (self.kind == BinaryKind::Add && f.range == (-128, 127)).then_some(Part::Add(FastAdd {
-            offsets: f.offsets,
-            inputs: f.inputs,
-            output: f.output,
-            k: f.k,
-        }))
+        (self.kind == BinaryKind::Add && f.range == (-128, 127)).then_some(Part::Add(f.add))
     }
 
     fn validate(&self, g: &Graph, node: &Node) -> Result<(), Error> {
