@@ -1284,14 +1284,14 @@ pub(crate) mod tests {
     /// A small deterministic generator.
     pub(crate) struct Lcg(pub(crate) u64);
     impl Lcg {
-        fn next(&mut self, n: usize) -> usize {
+        pub(crate) fn next(&mut self, n: usize) -> usize {
             self.0 = self
                 .0
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             ((self.0 >> 33) as usize) % n.max(1)
         }
-        fn i8s(&mut self, n: usize) -> Vec<i8> {
+        pub(crate) fn i8s(&mut self, n: usize) -> Vec<i8> {
             (0..n).map(|_| self.next(256) as u8 as i8).collect()
         }
         /// Per-channel (or one) multipliers and shifts, some left shifts.

@@ -128,59 +128,50 @@ pub fn pointwise_add_s8(
 mod tests {
     use super::*;
     use crate::kernels::conv::{conv_2d_s8, ConvGeometry, ConvQuantParams};
+    use crate::kernels::conv_s8_fast::tests::Lcg;
     use crate::kernels::elementwise::{add_s8, AddSubQuantParams, Broadcast};
     use crate::kernels::Requant;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 >> 16) as u32
-        }
-        fn below(&mut self, n: usize) -> usize {
-            self.next() as usize % n
-        }
-        fn byte(&mut self) -> i8 {
-            self.next() as u8 as i8
-        }
-        fn range(&mut self, lo: i32, hi: i32) -> i32 {
-            lo + self.below((hi - lo + 1) as usize) as i32
-        }
+    /// A random value in `lo..=hi`.
+    fn range(rng: &mut Lcg, lo: i32, hi: i32) -> i32 {
+        lo + rng.next((hi - lo + 1) as usize) as i32
     }
 
     /// A random multiplier in `[2^30, 2^31)`.
-    fn multiplier(rng: &mut Rng) -> i32 {
-        (1 << 30) + (rng.next() as i32 & 0x3FFF_FFFF)
+    fn multiplier(rng: &mut Lcg) -> i32 {
+        (1 << 30) + rng.next(1 << 30) as i32
     }
 
     #[test]
     fn matches_conv_then_add() {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut rng = Lcg(0x2545_f491_4f6c_dd1d);
         for case in 0..400 {
-            let (pixels, channels) = (1 + rng.below(20), 1 + rng.below(12));
-            let x: Vec<i8> = (0..8 * pixels).map(|_| rng.byte()).collect();
-            let residual_in: Vec<i8> = (0..channels * pixels).map(|_| rng.byte()).collect();
+            let (pixels, channels) = (1 + rng.next(20), 1 + rng.next(12));
+            let x = rng.i8s(8 * pixels);
+            let residual_in = rng.i8s(channels * pixels);
             // Narrow weights in some cases, so that the outputs do not all saturate.
             let wmax = [127, 40, 8][case % 3];
             let weights: Vec<i8> = (0..8 * channels)
-                .map(|_| rng.range(-wmax, wmax) as i8)
+                .map(|_| range(&mut rng, -wmax, wmax) as i8)
                 .collect();
-            let bias: Vec<i32> = (0..channels).map(|_| rng.range(-5000, 5000)).collect();
+            let bias: Vec<i32> = (0..channels)
+                .map(|_| range(&mut rng, -5000, 5000))
+                .collect();
             let m: Vec<i32> = (0..channels).map(|_| multiplier(&mut rng)).collect();
-            let s: Vec<i8> = (0..channels).map(|_| -(rng.range(7, 14) as i8)).collect();
-            let (in_zp, y_zp) = (rng.range(-128, 127), rng.range(-128, 127));
+            let s: Vec<i8> = (0..channels)
+                .map(|_| -(range(&mut rng, 7, 14) as i8))
+                .collect();
+            let (in_zp, y_zp) = (range(&mut rng, -128, 127), range(&mut rng, -128, 127));
             // The ADD: input 2 (the convolution's output) has the larger scale, so its
             // multiplier is the halving; input 1 is rescaled by `m1 · 2^s1` below one half.
-            let (r_zp, o_zp) = (rng.range(-128, 127), rng.range(-128, 127));
+            let (r_zp, o_zp) = (range(&mut rng, -128, 127), range(&mut rng, -128, 127));
             let equal = case % 5 == 0;
             let input1 = if equal {
                 (0, 0)
             } else {
-                (multiplier(&mut rng), -(rng.range(1, 3) as i8))
+                (multiplier(&mut rng), -(range(&mut rng, 1, 3) as i8))
             };
-            let output = (multiplier(&mut rng), -(rng.range(17, 21) as i8));
+            let output = (multiplier(&mut rng), -(range(&mut rng, 17, 21) as i8));
             let fast = AddSubS8FastParams {
                 input1_offset: -r_zp,
                 input2_offset: -y_zp,
