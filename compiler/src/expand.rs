@@ -124,6 +124,14 @@ impl<'a> Emitter<'a> {
             .position(|i| i.is_some_and(|i| self.plan.alias_of.get(i) == Some(&r)))
     }
 
+    /// The current operator's MACs and the whole model's.
+    pub fn macs(&self) -> (u64, u64) {
+        let g = self.graph;
+        let total = g.nodes.iter().map(|n| n.op.macs(g, n)).sum();
+        let own = g.nodes.get(self.step).map_or(0, |n| n.op.macs(g, n));
+        (own, total)
+    }
+
     /// Whether [`Arg::Scratch`] of `bytes` would find free arena space for the current operator.
     pub fn scratch_available(&self, bytes: usize) -> bool {
         self.plan.free_gap(self.step, bytes).is_some()

@@ -88,6 +88,26 @@ pub fn quad_table(
     Some(out)
 }
 
+/// The table of `conv_band_quads_wide_s8` (runtime `kernels::conv_band_s8`, whose
+/// `wide_quad_table` this mirrors) from [`quad_table`]'s with `words` weight words per unit: per
+/// unit the bias four times, per weight word its two sign-extended halfword pairs (bytes 0 and 2,
+/// then 1 and 3), twice the multiplier, then `(e − 1) | (1 + 2 · output_offset) << 8`.
+pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32) -> Vec<i32> {
+    let k = 1 + 2 * output_offset;
+    let pairs = |w: i32| {
+        let b = w.to_le_bytes().map(|b| i32::from(b as i8) & 0xFFFF);
+        [b[0] | b[2] << 16, b[1] | b[3] << 16]
+    };
+    let mut out = Vec::with_capacity(table.len() / (words + 2) * (2 * words + 6));
+    for t in table.chunks_exact(words + 2) {
+        out.extend([t[0] >> 8; 4]);
+        out.extend(t[1..=words].iter().flat_map(|&w| pairs(w)));
+        out.push(t[words + 1]);
+        out.push((t[0] & 0xFF) | k << 8);
+    }
+    out
+}
+
 /// `data` as runs of `run` bytes, each zero-padded to `padded` bytes (`padded ≥ run`): the
 /// weights of one window per channel rounded up to whole words, or of one filter row.
 pub fn pad_runs(data: &[u8], run: usize, padded: usize) -> Vec<u8> {
@@ -195,6 +215,25 @@ mod tests {
         let two_bytes: Vec<u8> = m.iter().flat_map(|v| [*v, 0]).collect();
         let got2 = interleave_rows(&two_bytes, 2, 5, 2, 4);
         assert_eq!(got2.iter().step_by(2).copied().collect::<Vec<_>>(), got);
+    }
+
+    #[test]
+    fn wide_quad_table_splits_weight_words_into_sign_extended_pairs() {
+        // One unit: bias −3 with e − 1 = 5, the weight bytes 1, −2, 127, −128, then 2m.
+        let w = i32::from_le_bytes([1, (-2i8) as u8, 127, (-128i8) as u8]);
+        let got = wide_quad_table(&[-3 << 8 | 5, w, i32::MIN], 1, -128);
+        let pair = |lo: i32, hi: i32| (lo & 0xFFFF) | hi << 16;
+        let want = [
+            -3,
+            -3,
+            -3,
+            -3,
+            pair(1, 127),
+            pair(-2, -128),
+            i32::MIN,
+            5 | -255 << 8,
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]

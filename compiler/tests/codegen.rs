@@ -29,3 +29,16 @@ fn sine_float32() {
 fn hello_world_int8() {
     insta::assert_snapshot!(expand("tflm/hello_world_int8.tflite", "HelloInt8"));
 }
+
+/// The kernels the compiler picks for the benchmark's int8 models, by name in the generated code.
+#[test]
+fn kernel_choices_for_the_benchmark_models() {
+    let cnn = expand("generated/cnn_int8.tflite", "Cnn");
+    // The first convolution, 42 % of the MACs on 28-byte windows: weights widened beforehand.
+    assert_eq!(cnn.matches("conv_band_quads_wide_s8").count(), 1, "{cnn}");
+    assert_eq!(cnn.matches("conv_band_quads_s8").count(), 1, "{cnn}");
+    // person_detect's first convolution holds its 3×3 window in registers (`conv_small_s8`).
+    let person = expand("microflow/person_detect.tflite", "Person");
+    assert!(person.contains("conv_small_s8"));
+    assert!(!person.contains("conv_band_quads"));
+}

@@ -786,6 +786,162 @@ pub fn quad_groups(
     }
 }
 
+/// [`quad_groups`] with the table in the pre-widened layout (see [`super::QuadGroups::new_wide`]):
+/// per group [`widen_quad`] then [`quads_wide`]. Does nothing if `g` was not made by
+/// `new_wide` or a slice is shorter than those it was checked against.
+#[inline(always)]
+pub fn quad_groups_wide(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+) {
+    if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
+        return;
+    }
+    let (q, p) = (&g.widen, &g.quads);
+    let od = p.channels;
+    let (mut x, mut o) = (src.as_ptr(), out.as_mut_ptr());
+    let (mut left, mut offsets) = (g.groups, [od, 2 * od, 3 * od]);
+    while left > 0 {
+        left -= 1;
+        if left == 0 {
+            offsets = p.out;
+        }
+        // SAFETY: `QuadGroups::new_wide` checked every read and write of the last group (the
+        // wide table included) against slices no longer than these, and at most
+        // `QUADS_WIDE_STEPS` steps; the groups before it read and write less, from fewer bytes
+        // in.
+        unsafe {
+            widen(
+                x,
+                wide.as_mut_ptr(),
+                q.dx,
+                q.offset,
+                q.step.wrapping_sub(4 * q.words),
+                q.rows,
+                q.words,
+            );
+            quads_wide(
+                table.as_ptr(),
+                wide.as_ptr(),
+                offsets,
+                o,
+                o.wrapping_add(od),
+                super::QUADS_WIDE_STEPS - p.words,
+            );
+        }
+        x = x.wrapping_add(4 * q.dx);
+        o = o.wrapping_add(4 * od);
+    }
+}
+
+/// One step of [`quads_wide`]: four inputs of four pixels (eight widened words) times one
+/// channel's four pre-widened weights (two words), 44 bytes.
+macro_rules! dot_1x4_wide_step {
+    () => {
+        concat!(
+            "ldm.w r0!, {{r6, r7}}\n",
+            "ldm.w r1!, {{r2, r3, r4, r5}}\n",
+            "smlad r8, r2, r6, r8\n",
+            "smlad r8, r3, r7, r8\n",
+            "smlad r9, r4, r6, r9\n",
+            "smlad r9, r5, r7, r9\n",
+            "ldm.w r1!, {{r2, r3, r4, r5}}\n",
+            "smlad r10, r2, r6, r10\n",
+            "smlad r10, r3, r7, r10\n",
+            "smlad r11, r4, r6, r11\n",
+            "smlad r11, r5, r7, r11",
+        )
+    };
+}
+
+/// Every output channel of four pixels from widened windows (see [`quad_groups_wide`]): per
+/// channel the four sums start at the four bias words, the window's steps are unrolled (eleven
+/// instructions per sixteen products: the weights need no widening), the loop entered `skip`
+/// steps in so that exactly the window's steps run, then `requantize_fast` with the channel's
+/// `2m` and `(e − 1) | k << 8`, and the stores, pixel 3 first, at `out`, `out + o1`, … until
+/// `out` reaches `end`. Thirty instructions per channel besides the steps.
+///
+/// # Safety
+///
+/// The table must hold the channels' wide words up to `end`, `scratch` the window's widened
+/// steps, and `skip` be at most [`super::QUADS_WIDE_STEPS`] minus one.
+#[inline(never)]
+unsafe fn quads_wide(
+    table: *const u32,
+    scratch: *const u32,
+    [o1, o2, o3]: [usize; 3],
+    out: *mut i8,
+    end: *const i8,
+    skip: usize,
+) {
+    // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
+    // pushes below `sp` and pops before the end, saves and restores `r6` and `r7` (which inline
+    // asm may not name), leaves `sp` as it was and declares every other register it clobbers.
+    // Registers are fixed so that the `push` and `ldm` lists ascend.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "push.w {{r1, r2, r3, r4, r5}}",
+            // The entry: `skip` steps of 44 bytes into the unrolled steps.
+            "adr.w r2, 3f",
+            "mov r3, #44",
+            "mla r12, r12, r3, r2",
+            "orr r12, r12, #1",
+            "2:",
+            "ldm r0!, {{r8, r9, r10, r11}}",
+            "bx r12",
+            ".p2align 2",
+            "3:",
+            dot_1x4_wide_step!(),
+            "4:",
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            dot_1x4_wide_step!(),
+            "5:",
+            "ldm r0!, {{r6, r7}}",
+            requant_fast_asm!("r8", "r6", "r7", "r7, asr #8"),
+            requant_fast_asm!("r9", "r6", "r7", "r7, asr #8"),
+            requant_fast_asm!("r10", "r6", "r7", "r7, asr #8"),
+            requant_fast_asm!("r11", "r6", "r7", "r7, asr #8"),
+            "ldm sp, {{r1, r2, r3, r4, r5}}",
+            "strb r11, [lr, r4]",
+            "strb r10, [lr, r3]",
+            "strb r9, [lr, r2]",
+            "strb r8, [lr], #1",
+            "cmp lr, r5",
+            "bne 2b",
+            "add sp, sp, #20",
+            "pop {{r6, r7}}",
+            // The entries are 44 bytes apart: every step must stay 44 bytes.
+            ".ifne (4b - 3b) - 44",
+            ".error \"quads_wide: a loop step is not 44 bytes\"",
+            ".endif",
+            ".ifne (5b - 3b) - 8 * 44",
+            ".error \"quads_wide: the steps are not 8 * 44 bytes\"",
+            ".endif",
+            inout("r0") table => _,
+            inout("r1") scratch => _,
+            inout("r2") o1 => _,
+            inout("r3") o2 => _,
+            inout("r4") o3 => _,
+            inout("r5") end => _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            inout("r12") skip => _,
+            inout("lr") out => _,
+        );
+    }
+}
+
 /// The asm of [`widen_quad`]: `rows` rows of `words` steps from `src` (the four windows `dx`
 /// bytes apart, a row's end `skip` bytes before the next row's start) into `dst`.
 ///

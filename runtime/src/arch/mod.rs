@@ -368,10 +368,21 @@ pub struct PointwiseQuads {
     pub k: i32,
 }
 
+/// Steps of four inputs [`quad_groups_wide`] unrolls: its windows hold at most 32 inputs.
+pub const QUADS_WIDE_STEPS: usize = 8;
+
 impl PointwiseQuads {
     /// Table words per output channel.
     pub const fn channel_words(words: usize) -> usize {
         words + 2
+    }
+
+    /// Table words per output channel of the pre-widened layout [`quad_groups_wide`] reads: the
+    /// bias four times (one per pixel), per step of four weights their `sxtb16` and
+    /// `sxtb16_ror8` words, twice the multiplier, then `(e − 1) | k << 8` (`k` as in
+    /// [`PointwiseQuads::k`], which the wide layout carries instead).
+    pub const fn wide_channel_words(words: usize) -> usize {
+        2 * words + 6
     }
 
     /// Whether there is work and the slices (lengths of scratch, table and out) hold everything
@@ -442,6 +453,7 @@ pub struct QuadGroups {
     quads: PointwiseQuads,
     groups: usize,
     lens: [usize; 4],
+    wide: bool,
 }
 
 impl QuadGroups {
@@ -465,6 +477,7 @@ impl QuadGroups {
             quads,
             groups,
             lens,
+            wide: false,
         })
     }
 
@@ -472,6 +485,27 @@ impl QuadGroups {
     /// checked.
     pub fn fits(&self, lens: [usize; 4]) -> bool {
         lens.iter().zip(self.lens).all(|(have, need)| *have >= need)
+    }
+
+    /// [`QuadGroups::fits`] for [`quad_groups_wide`]: also made by [`QuadGroups::new_wide`].
+    pub fn fits_wide(&self, lens: [usize; 4]) -> bool {
+        self.wide && self.fits(lens)
+    }
+
+    /// [`QuadGroups::new`] for [`quad_groups_wide`]: the table in the pre-widened layout
+    /// ([`PointwiseQuads::wide_channel_words`] per channel) and at most [`QUADS_WIDE_STEPS`]
+    /// steps per window.
+    pub fn new_wide(
+        widen: WidenQuad,
+        quads: PointwiseQuads,
+        groups: usize,
+        lens: [usize; 4],
+    ) -> Option<Self> {
+        let table = quads
+            .channels
+            .checked_mul(PointwiseQuads::wide_channel_words(quads.words))?;
+        let g = Self::new(widen, quads, groups, lens)?;
+        (quads.words <= QUADS_WIDE_STEPS && lens[2] >= table).then_some(Self { wide: true, ..g })
     }
 }
 

@@ -255,6 +255,50 @@ pub fn quad_groups(
     }
 }
 
+/// The groups of four windows and pixels `g` describes with the pre-widened table, as
+/// `arm_dsp::quad_groups_wide` (see [`super::QuadGroups::new_wide`]). Does nothing if `g` was not
+/// made by `new_wide` or a slice is shorter than those it was checked against.
+pub fn quad_groups_wide(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+) {
+    if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
+        return;
+    }
+    let (q, p) = (&g.widen, &g.quads);
+    let (od, words) = (p.channels, p.words);
+    for n in 0..g.groups {
+        let [o1, o2, o3] = if n + 1 == g.groups {
+            p.out
+        } else {
+            [od, 2 * od, 3 * od]
+        };
+        widen_quad(q, &src[4 * n * q.dx..], wide);
+        let out = &mut out[4 * n * od..];
+        let channels = table.chunks_exact(super::PointwiseQuads::wide_channel_words(words));
+        for (c, t) in channels.take(od).enumerate() {
+            let mut acc = [0, 1, 2, 3].map(|i| t[i] as i32);
+            for (x, w) in wide
+                .chunks_exact(8)
+                .zip(t[4..4 + 2 * words].chunks_exact(2))
+            {
+                for (i, a) in acc.iter_mut().enumerate() {
+                    *a = smlad(x[2 * i + 1], w[1], smlad(x[2 * i], w[0], *a));
+                }
+            }
+            let (m, ek) = ((t[4 + 2 * words] >> 1) as i32, t[5 + 2 * words] as i32);
+            let (shift, k) = (!(ek as i8), ek >> 8);
+            // Pixel 3 first, as the asm stores them.
+            for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
+                out[at + c] = crate::quant::requantize_fast(a, m, shift, k).clamp(-128, 127) as i8;
+            }
+        }
+    }
+}
+
 /// The three filter rows of 3-byte pixels into the column band of a 3×3 convolution, as
 /// `arm_dsp::copy_columns_3x3` (see [`super::columns_3x3_fit`]). Copies nothing unless it fits.
 pub fn copy_columns_3x3(dst: &mut [u8], src: &[u8], row: usize, columns: usize) {

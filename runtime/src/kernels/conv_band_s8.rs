@@ -19,8 +19,8 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::conv_s8_fast::splat;
 use crate::arch::{
-    clamp_bytes, copy_columns_3x3, copy_short_rows, fill_bytes, quad_groups, PointwiseQuads,
-    QuadGroups, WidenQuad,
+    clamp_bytes, copy_columns_3x3, copy_short_rows, fill_bytes, quad_groups, quad_groups_wide,
+    PointwiseQuads, QuadGroups, WidenQuad,
 };
 
 /// Bytes of one band column: the `filter_height` pixels of one input column a row of windows
@@ -69,6 +69,54 @@ pub fn conv_band_quads_s8(
     output: &mut [i8],
     scratch: &mut [u8],
 ) {
+    band_quads::<false>(p, input, table, output, scratch);
+}
+
+/// [`conv_band_quads_s8`] with the weights widened at build time, for windows of at most
+/// [`crate::arch::QUADS_WIDE_STEPS`] words (32 inputs, as a 3×3 filter on RGB pixels): `table` is the layout
+/// [`wide_quad_table`] makes from [`conv_band_quads_s8`]'s. Each step of four inputs then costs
+/// eleven instructions instead of thirteen, and each channel of four pixels about twelve fewer
+/// around them (the steps are unrolled, the bias is loaded per pixel), for a table about twice
+/// as large and a second copy of the loop, so the compiler picks it for the few layers where
+/// that pays (see its `conv_2d`). Does nothing if a slice is too short or the window is longer.
+pub fn conv_band_quads_wide_s8(
+    p: &ConvQuantParams,
+    input: &[i8],
+    table: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    band_quads::<true>(p, input, table, output, scratch);
+}
+
+/// [`conv_band_quads_wide_s8`]'s table from [`conv_band_quads_s8`]'s (`words` weight words per
+/// channel, `output_offset` the layer's): per channel the bias four times, per weight word its
+/// `sxtb16` and `sxtb16_ror8` words, twice the multiplier, then `(e − 1) | (1 + 2 ·
+/// output_offset) << 8`. Writes the first channels that fit in `wide`.
+pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32, wide: &mut [i32]) {
+    let k = 1 + 2 * output_offset;
+    let narrow = table.chunks_exact(PointwiseQuads::channel_words(words));
+    let out = wide.chunks_exact_mut(PointwiseQuads::wide_channel_words(words));
+    for (t, w) in narrow.zip(out) {
+        w[..4].fill(t[0] >> 8);
+        for (pair, &word) in w[4..].chunks_exact_mut(2).zip(&t[1..=words]) {
+            let word = word as u32;
+            pair[0] = crate::arch::sxtb16(word) as i32;
+            pair[1] = crate::arch::sxtb16_ror8(word) as i32;
+        }
+        w[4 + 2 * words] = t[words + 1];
+        w[5 + 2 * words] = (t[0] & 0xFF) | k << 8;
+    }
+}
+
+/// The body of both band kernels: [`quad_groups_wide`] when `WIDE`, else [`quad_groups`].
+fn band_quads<const WIDE: bool>(
+    p: &ConvQuantParams,
+    input: &[i8],
+    table: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
     let g = &p.geometry;
     let (ih, iw, d) = (g.input_height, g.input_width, g.input_depth);
     let (oh, ow, od) = (g.output_height, g.output_width, g.output_depth);
@@ -105,7 +153,12 @@ pub fn conv_band_quads_s8(
     let x: &[u8] = bytemuck::cast_slice(input);
     let table: &[u32] = bytemuck::cast_slice(table);
     let lens = [band.len(), wide.len(), table.len(), ow * od];
-    let Some(groups) = QuadGroups::new(q, quads, ow.div_ceil(4), lens) else {
+    let groups = if WIDE {
+        QuadGroups::new_wide(q, quads, ow.div_ceil(4), lens)
+    } else {
+        QuadGroups::new(q, quads, ow.div_ceil(4), lens)
+    };
+    let Some(groups) = groups else {
         return;
     };
     for b in 0..g.batches {
@@ -117,7 +170,11 @@ pub fn conv_band_quads_s8(
         };
         for (oy, out_row) in out.chunks_exact_mut((ow * od).max(1)).enumerate() {
             band_row(g, img, band, oy, zero);
-            quad_groups(&groups, band, wide, table, out_row);
+            if WIDE {
+                quad_groups_wide(&groups, band, wide, table, out_row);
+            } else {
+                quad_groups(&groups, band, wide, table, out_row);
+            }
         }
     }
     let (lo, hi) = (p.activation_min, p.activation_max);
@@ -175,11 +232,13 @@ mod tests {
     use super::super::conv_s8_fast::quad_table;
     use super::super::conv_s8_fast::tests::{im2col_geometry, padded_weights, Im2colCase, Lcg};
     use super::*;
+    use crate::arch::QUADS_WIDE_STEPS;
 
     /// `cases` random convolutions (from `geometry`) through the band kernel against the
     /// reference.
     fn check_band(seed: u64, cases: usize, geometry: impl Fn(&mut Lcg) -> ConvGeometry) {
         let mut r = Lcg(seed);
+        let mut wide_cases = 0;
         for _ in 0..cases {
             let g = geometry(&mut r);
             let c = Im2colCase::new(&mut r, g, 40000);
@@ -200,7 +259,18 @@ mod tests {
             let scratch = bytemuck::cast_slice_mut(&mut scratch);
             conv_band_quads_s8(&c.p, &c.input, &table, &mut got, scratch);
             assert_eq!(got, c.want, "{g:?}");
+            // The pre-widened kernel, for windows it takes.
+            let words = band_depth(&g) / 4;
+            if words <= QUADS_WIDE_STEPS {
+                let mut wide = vec![0; g.output_depth * PointwiseQuads::wide_channel_words(words)];
+                wide_quad_table(&table, words, c.p.output_offset, &mut wide);
+                let mut got = vec![0x55; c.want.len()];
+                conv_band_quads_wide_s8(&c.p, &c.input, &wide, &mut got, scratch);
+                assert_eq!(got, c.want, "wide {g:?}");
+                wide_cases += 1;
+            }
         }
+        assert!(wide_cases >= cases / 4, "{wide_cases} wide cases");
     }
 
     #[test]

@@ -662,13 +662,17 @@ fn pointwise_add_matches() -> bool {
 }
 
 /// The int8 convolution over a column band (`conv_band_quads_s8`: the band copies, three RGB
-/// filter rows at a time, and the groups of four windows, asm on the DSP cores) against the
+/// filter rows at a time, and the groups of four windows, asm on the DSP cores; and
+/// `conv_band_quads_wide_s8` with the weights widened beforehand, on windows of up to 32 bytes,
+/// at least 100 of the cases) against the
 /// reference kernel, on pseudo-random geometries (mostly 3×3 on RGB; SAME and VALID, strides 1–2,
 /// row dilations 1–2, 1 to 8 output columns so that the last group of four is often short, one
 /// or two images), data and requantization.
 fn band_kernel_matches() -> bool {
+    use kiln::arch::{PointwiseQuads, QUADS_WIDE_STEPS};
     use kiln::kernels::{
-        band_depth, band_scratch_bytes, conv_2d_s8, conv_band_quads_s8, ConvGeometry, Requant,
+        band_depth, band_scratch_bytes, conv_2d_s8, conv_band_quads_s8, conv_band_quads_wide_s8,
+        wide_quad_table, ConvGeometry, Requant,
     };
     const MAX_IN: usize = 2 * 8 * 8 * 4;
     const MAX_OUT: usize = 2 * 8 * 8 * 6;
@@ -680,6 +684,8 @@ fn band_kernel_matches() -> bool {
     let (mut x, mut want, mut got) = ([0i8; MAX_IN], [0i8; MAX_OUT], [0i8; MAX_OUT]);
     let mut w = [0i8; 6 * 36];
     let mut table = [0i32; 6 * 11];
+    let mut wide = [0i32; 6 * PointwiseQuads::wide_channel_words(QUADS_WIDE_STEPS)];
+    let mut wide_cases = 0;
     /// Word-aligned scratch bytes, as the arena gives the kernel.
     #[repr(align(4))]
     struct Scratch([u8; 640]);
@@ -775,9 +781,19 @@ fn band_kernel_matches() -> bool {
         let t = black_box(&table[..(words + 2) * od]);
         conv_band_quads_s8(&p, black_box(input), t, &mut got[..n_out], bytes);
         ok &= want[..n_out] == got[..n_out];
+        // The kernel with the pre-widened table, for the windows it takes.
+        if words <= QUADS_WIDE_STEPS {
+            let n = PointwiseQuads::wide_channel_words(words) * od;
+            wide_quad_table(t, words, p.output_offset, &mut wide[..n]);
+            got[..n_out].fill(0x33);
+            let t = black_box(&wide[..n]);
+            conv_band_quads_wide_s8(&p, black_box(input), t, &mut got[..n_out], bytes);
+            ok &= want[..n_out] == got[..n_out];
+            wide_cases += 1;
+        }
         cases += 1;
     }
-    ok
+    ok && wide_cases >= 100
 }
 
 /// Pseudo-random int8 quantization of a depthwise test layer: input and output offsets, and a
