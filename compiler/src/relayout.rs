@@ -108,6 +108,54 @@ pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32) -> Vec<i
     out
 }
 
+/// The table of `fully_connected_row_s8` (runtime `kernels::conv_s8_fast`, whose `fc_row_table`
+/// this mirrors) from a row-major `[units][depth]` int8 matrix (`depth % 8 == 0`, `units` even),
+/// the biases, the per-unit multipliers and shifts and the output offset: per pair of units the
+/// two biases, per eight inputs the raw weight words `w0[k], w1[k], w0[k + 1], w1[k + 1]`, then
+/// twice the two multipliers (wrapping) and `(e − 1) | (1 + 2 · output_offset) << 8` for each.
+/// `None` unless every shift lies in `-31..=-1` and every multiplier in `[2^30, 2^31)` and the
+/// shape is one the kernel runs.
+pub fn fc_row_table(
+    data: &[u8],
+    depth: usize,
+    bias: &[i32],
+    (multipliers, shifts): (&[i32], &[i32]),
+    output_offset: i32,
+) -> Option<Vec<i32>> {
+    let units = bias.len();
+    let ok = depth.is_multiple_of(8)
+        && depth > 0
+        && units.is_multiple_of(2)
+        && multipliers.len() == units
+        && shifts.len() == units
+        && data.len() == units * depth
+        && shifts.iter().all(|s| (-31..=-1).contains(s))
+        && multipliers.iter().all(|m| (1 << 30..=i32::MAX).contains(m));
+    if !ok {
+        return None;
+    }
+    let k = 1 + 2 * output_offset;
+    let word = |u: usize, j: usize| {
+        let q = &data[u * depth + 4 * j..][..4];
+        i32::from_le_bytes([q[0], q[1], q[2], q[3]])
+    };
+    let mut out = Vec::with_capacity(units / 2 * (depth / 2 + 6));
+    for u in (0..units).step_by(2) {
+        out.extend([bias[u], bias[u + 1]]);
+        for j in (0..depth / 4).step_by(2) {
+            out.extend([
+                word(u, j),
+                word(u + 1, j),
+                word(u, j + 1),
+                word(u + 1, j + 1),
+            ]);
+        }
+        out.extend([u, u + 1].map(|u| (multipliers[u] as u32).wrapping_mul(2) as i32));
+        out.extend([u, u + 1].map(|u| (-shifts[u] - 1) | k << 8));
+    }
+    Some(out)
+}
+
 /// `data` as runs of `run` bytes, each zero-padded to `padded` bytes (`padded ≥ run`): the
 /// weights of one window per channel rounded up to whole words, or of one filter row.
 pub fn pad_runs(data: &[u8], run: usize, padded: usize) -> Vec<u8> {
@@ -215,6 +263,35 @@ mod tests {
         let two_bytes: Vec<u8> = m.iter().flat_map(|v| [*v, 0]).collect();
         let got2 = interleave_rows(&two_bytes, 2, 5, 2, 4);
         assert_eq!(got2.iter().step_by(2).copied().collect::<Vec<_>>(), got);
+    }
+
+    #[test]
+    fn fc_row_table_interleaves_two_units_by_word() {
+        // 2 units × 8 inputs: value 10u + c.
+        let m: Vec<u8> = (0..2)
+            .flat_map(|u| (0..8).map(move |c| 10 * u + c))
+            .collect();
+        let got = fc_row_table(&m, 8, &[5, -7], (&[1 << 30, i32::MAX], &[-1, -31]), 3).unwrap();
+        let word =
+            |u: i32, j: i32| i32::from_le_bytes([0, 1, 2, 3].map(|c| (10 * u + 4 * j + c) as u8));
+        let k = 7 << 8;
+        let want = [
+            5,
+            -7,
+            word(0, 0),
+            word(1, 0),
+            word(0, 1),
+            word(1, 1),
+            i32::MIN,
+            -2,
+            k,
+            30 | k,
+        ];
+        assert_eq!(got, want);
+        // Odd units, a depth that is not a multiple of 8, a shift of 0.
+        assert!(fc_row_table(&m[..8], 8, &[5], (&[1 << 30], &[-1]), 0).is_none());
+        assert!(fc_row_table(&m[..8], 4, &[5, 6], (&[1 << 30; 2], &[-1; 2]), 0).is_none());
+        assert!(fc_row_table(&m, 8, &[5, 6], (&[1 << 30; 2], &[0, -1]), 0).is_none());
     }
 
     #[test]

@@ -37,6 +37,9 @@ fn kernel_choices_for_the_benchmark_models() {
     // The first convolution, 42 % of the MACs on 28-byte windows: weights widened beforehand.
     assert_eq!(cnn.matches("conv_band_quads_wide_s8").count(), 1, "{cnn}");
     assert_eq!(cnn.matches("conv_band_quads_s8").count(), 1, "{cnn}");
+    // Its 256 → 16 fully connected layer has one row: two channels per pass over it.
+    assert_eq!(cnn.matches("fully_connected_row_s8").count(), 1, "{cnn}");
+    assert!(!cnn.contains("pointwise_s8("), "{cnn}");
     // person_detect's first convolution holds its 3×3 window in registers (`conv_small_s8`).
     let person = expand("microflow/person_detect.tflite", "Person");
     assert!(person.contains("conv_small_s8"));

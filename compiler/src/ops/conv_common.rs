@@ -899,6 +899,28 @@ pub fn emit_pointwise_s8(
             ],
         );
     }
+    let row_scratch = 2 * depth;
+    let row = (fast && rows == 1 && e.scratch_available(row_scratch))
+        .then(|| {
+            let (m, s) = per_channel(units, multipliers, shifts);
+            crate::relayout::fc_row_table(p.weights, depth, p.folded_bias, (&m, &s), zo)
+        })
+        .flatten();
+    if let Some(table) = row {
+        // One row: two channels per pass over the row widened once.
+        let t = e.constant_i32(&table);
+        return e.call(
+            quote!(fully_connected_row_s8),
+            quote!(PointwiseS8Params),
+            params,
+            &[
+                Arg::In(input),
+                Arg::Static(t),
+                Arg::Out(output),
+                Arg::Scratch(row_scratch),
+            ],
+        );
+    }
     let requant = per_channel_requant(e, fast, units, multipliers, shifts);
     let packed = crate::relayout::pair_words(p.weights, p.units, p.depth);
     let w = e.constant(DType::I32, &packed);

@@ -215,9 +215,10 @@ pub fn fill_bytes(dst: &mut [u8], v: u8) {
     }
 }
 
-/// [`copy_rows`] for runs that are often shorter than a word (the pixels of one filter row
-/// into the column band of `kiln::kernels::conv_band_s8`): runs of 3 bytes (RGB pixels) move
-/// with a halfword and a byte, no inner loop; other runs go to [`copy_rows`].
+/// [`copy_rows`] for the pixels of one filter row into the column band of
+/// `kiln::kernels::conv_band_s8`: runs of 3 bytes (RGB pixels) move with a halfword and a byte,
+/// no inner loop; runs of whole double words at word-aligned addresses eight bytes at a time
+/// (`ldrd`/`strd`, thirteen instructions per run of sixteen); other runs go to [`copy_rows`].
 #[inline(never)]
 pub fn copy_short_rows(
     dst: &mut [u8],
@@ -227,12 +228,46 @@ pub fn copy_short_rows(
     rows: usize,
     n: usize,
 ) {
-    if n != 3 {
+    let aligned =
+        (src.as_ptr() as usize | dst.as_ptr() as usize | src_step | dst_step).is_multiple_of(4);
+    if n != 3 && !(aligned && n.is_multiple_of(8)) {
         return copy_rows(dst, dst_step, src, src_step, rows, n);
     }
     if !super::runs_fit(dst.len(), dst_step, rows, n)
         || !super::runs_fit(src.len(), src_step, rows, n)
     {
+        return;
+    }
+    if n != 3 {
+        // SAFETY: every run lies inside the slices (checked above; distinct borrows), `rows ≥ 1`;
+        // every address is word-aligned (`ldrd`/`strd` need it) and each run moves exactly `n`
+        // bytes, eight at a time, the pointers then moved to the next run; every clobbered
+        // register is declared.
+        unsafe {
+            asm!(
+                "2:",
+                "mov {c}, {n}",
+                "3:",
+                "ldrd {t}, {u}, [{s}], #8",
+                "strd {t}, {u}, [{d}], #8",
+                "subs {c}, {c}, #8",
+                "bne 3b",
+                "add {s}, {s}, {ss}",
+                "add {d}, {d}, {ds}",
+                "subs {rows}, {rows}, #1",
+                "bne 2b",
+                rows = inout(reg) rows => _,
+                n = in(reg) n,
+                s = inout(reg) src.as_ptr() => _,
+                d = inout(reg) dst.as_mut_ptr() => _,
+                ss = in(reg) src_step.wrapping_sub(n),
+                ds = in(reg) dst_step.wrapping_sub(n),
+                c = out(reg) _,
+                t = out(reg) _,
+                u = out(reg) _,
+                options(nostack),
+            );
+        }
         return;
     }
     // SAFETY: every run lies inside the slices (checked above; distinct borrows), `rows ≥ 1`;
@@ -938,6 +973,83 @@ unsafe fn quads_wide(
             out("r11") _,
             inout("r12") skip => _,
             inout("lr") out => _,
+        );
+    }
+}
+
+/// Every channel pair of one row (see [`super::FcRow`]): per pair the two sums start at the
+/// biases, run over the widened row eight inputs at a time (one `ldm` of inputs, one of weights,
+/// eight `sxtb16`, eight `smlad`, the loop: twenty instructions per sixteen products), are
+/// requantized by `requantize_fast` and stored. Does nothing unless [`super::FcRow::fits`].
+#[inline(never)]
+pub fn fc_row(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
+    if !r.fits(wide.len(), table.len(), out.len()) {
+        return;
+    }
+    let x = wide.as_ptr();
+    let frame = [
+        x as usize,
+        x.wrapping_add(2 * r.words) as usize,
+        out.as_mut_ptr() as usize,
+        out.as_mut_ptr().wrapping_add(2 * r.pairs) as usize,
+    ];
+    // SAFETY: `fits` checked the widened row (`2 · words` words read per pair), the table (the
+    // pairs' words, read once in order) and the output (two bytes per pair). The asm reads its
+    // frame through r1 before using r1, saves and restores r6 and r7 (which inline asm may not
+    // name), leaves `sp` as it was and declares every other register it clobbers.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "sub sp, sp, #16",
+            "ldm r1, {{r1, r2, r3, r4}}",
+            "stm sp, {{r1, r2, r3, r4}}",
+            "2:",
+            "ldm r0!, {{r10, r11}}",
+            "ldrd r1, r12, [sp]",
+            "3:",
+            "ldm r1!, {{r2, r3, r4, r5}}",
+            "ldm r0!, {{r6, r7, r8, r9}}",
+            "sxtb16 lr, r6",
+            "smlad r10, r2, lr, r10",
+            "sxtb16 r6, r6, ror #8",
+            "smlad r10, r3, r6, r10",
+            "sxtb16 lr, r7",
+            "smlad r11, r2, lr, r11",
+            "sxtb16 r7, r7, ror #8",
+            "smlad r11, r3, r7, r11",
+            "sxtb16 lr, r8",
+            "smlad r10, r4, lr, r10",
+            "sxtb16 r8, r8, ror #8",
+            "smlad r10, r5, r8, r10",
+            "sxtb16 lr, r9",
+            "smlad r11, r4, lr, r11",
+            "sxtb16 r9, r9, ror #8",
+            "smlad r11, r5, r9, r11",
+            "cmp r1, r12",
+            "bne 3b",
+            "ldm r0!, {{r6, r7, r8, r9}}",
+            requant_fast_asm!("r10", "r6", "r8", "r8, asr #8"),
+            requant_fast_asm!("r11", "r7", "r9", "r9, asr #8"),
+            "ldrd r2, r3, [sp, #8]",
+            "strb r10, [r2], #1",
+            "strb r11, [r2], #1",
+            "str r2, [sp, #8]",
+            "cmp r2, r3",
+            "bne 2b",
+            "add sp, sp, #16",
+            "pop {{r6, r7}}",
+            inout("r0") table.as_ptr() => _,
+            inout("r1") frame.as_ptr() => _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            out("lr") _,
         );
     }
 }

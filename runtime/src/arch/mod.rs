@@ -347,6 +347,42 @@ impl PointwisePairs {
     }
 }
 
+/// One row of a fully connected layer (or a 1×1 convolution of one pixel), as [`fc_row`] runs
+/// it: two output channels per pass over the row widened once. The table holds per channel
+/// pair [`FcRow::pair_words`] words: the two (input-offset-folded) biases, per eight inputs the
+/// four raw weight words `w0[k], w1[k], w0[k + 1], w1[k + 1]` (little-endian int8, channels 0 and
+/// 1 of the pair), then twice the two multipliers and `(e − 1) | k << 8` for each (as
+/// [`PointwiseQuads`]). The widened row holds per four inputs their `sxtb16` and `sxtb16_ror8`
+/// words.
+#[derive(Clone, Copy, Debug)]
+pub struct FcRow {
+    /// Words of four inputs (even, at least 2).
+    pub words: usize,
+    /// Channel pairs (at least 1).
+    pub pairs: usize,
+}
+
+impl FcRow {
+    /// Table words per channel pair.
+    pub const fn pair_words(words: usize) -> usize {
+        2 * words + 6
+    }
+
+    /// Whether there is work and the slices (widened words, table words, output bytes) hold
+    /// everything [`fc_row`] reads and writes.
+    pub fn fits(&self, wide: usize, table: usize, out: usize) -> bool {
+        self.words >= 2
+            && self.words.is_multiple_of(2)
+            && self.pairs > 0
+            && self.words.checked_mul(2).is_some_and(|need| wide >= need)
+            && self
+                .pairs
+                .checked_mul(Self::pair_words(self.words))
+                .is_some_and(|need| table >= need)
+            && self.pairs.checked_mul(2).is_some_and(|need| out >= need)
+    }
+}
+
 /// One group of four pixels of a 1×1 convolution, as [`pointwise_quads`] runs it over every output
 /// channel: one channel × four pixels per pass. The table holds per channel `words + 2` words:
 /// the bias shifted left by 8 with `e − 1` in the low byte (`e` the right shift, `1..=31`; the

@@ -299,6 +299,36 @@ pub fn quad_groups_wide(
     }
 }
 
+/// Every channel pair of one row, as `arm_dsp::fc_row` (see [`super::FcRow`]). Does nothing
+/// unless [`super::FcRow::fits`].
+pub fn fc_row(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
+    if !r.fits(wide.len(), table.len(), out.len()) {
+        return;
+    }
+    let n = super::FcRow::pair_words(r.words);
+    for (t, o) in table
+        .chunks_exact(n)
+        .zip(out.chunks_exact_mut(2))
+        .take(r.pairs)
+    {
+        let mut acc = [t[0] as i32, t[1] as i32];
+        let weights = t[2..2 + 2 * r.words].chunks_exact(4);
+        for (x, w) in wide[..2 * r.words].chunks_exact(4).zip(weights) {
+            for (k, half) in [(0, 0), (2, 2)] {
+                for (c, a) in acc.iter_mut().enumerate() {
+                    let v = w[half + c];
+                    *a = smlad(x[k + 1], sxtb16_ror8(v), smlad(x[k], sxtb16(v), *a));
+                }
+            }
+        }
+        let q = &t[2 + 2 * r.words..];
+        for (c, (a, o)) in acc.into_iter().zip(o.iter_mut()).enumerate() {
+            let (m, ek) = ((q[c] >> 1) as i32, q[2 + c] as i32);
+            *o = crate::quant::requantize_fast(a, m, !(ek as i8), ek >> 8).clamp(-128, 127) as i8;
+        }
+    }
+}
+
 /// The three filter rows of 3-byte pixels into the column band of a 3×3 convolution, as
 /// `arm_dsp::copy_columns_3x3` (see [`super::columns_3x3_fit`]). Copies nothing unless it fits.
 pub fn copy_columns_3x3(dst: &mut [u8], src: &[u8], row: usize, columns: usize) {

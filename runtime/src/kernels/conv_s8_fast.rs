@@ -12,6 +12,8 @@
 //!   matrix product over pixels. Two pixels × two output channels per pass; the input offset is
 //!   folded into the bias and the weights of two channels are interleaved by word at compile
 //!   time, so each pass loads two input words and one word per channel for sixteen products.
+//! - [`fully_connected_row_s8`]: the same for one row (batch 1), two output channels per pass
+//!   over the row widened once.
 //! - [`pointwise_quads_s8`]: the same for layers of four pixels or more, one output channel ×
 //!   four pixels per pass: four pixels are widened once, then each channel's weight words are
 //!   widened once for all four (thirteen instructions per sixteen products). The bias, the
@@ -34,9 +36,9 @@
 use super::conv::{ConvGeometry, ConvQuantParams};
 use super::fully_connected::Requant;
 use crate::arch::{
-    clamp_bytes, conv_rows_2x1, copy_rows, fill_bytes, pointwise_pairs, pointwise_quads,
-    small_window, smlad, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, widen_quad, PointwisePairs,
-    PointwiseQuads, RowWindow, WidenQuad,
+    clamp_bytes, conv_rows_2x1, copy_rows, fc_row, fill_bytes, pointwise_pairs, pointwise_quads,
+    small_window, smlad, sxtab16, sxtab16_ror8, sxtb16, sxtb16_ror8, widen_quad, FcRow,
+    PointwisePairs, PointwiseQuads, RowWindow, WidenQuad,
 };
 use crate::quant::requantize_fast;
 
@@ -369,6 +371,91 @@ fn clamp_pairs(out: &mut [i8], out1: usize, n: usize, lo: i32, hi: i32) {
 /// The widened inputs of a pixel pair that [`pointwise_s8`] keeps on the stack when the arena
 /// has no free scratch: input depths up to 16.
 const SMALL_SCRATCH_WORDS: usize = 16;
+
+/// [`pointwise_s8`] for one row (a fully connected layer of batch 1) whose input depth is a
+/// multiple of 8 and output depth even, with the requantization proven fast: the row is widened
+/// once into `scratch` (per four inputs their `sxtb16` and `sxtb16_ror8` words, `2 ·
+/// input_depth` bytes, word-aligned), then [`crate::arch::fc_row`] runs every channel pair (one
+/// asm loop on the DSP targets: twenty instructions per sixteen products, against sixteen per
+/// eight useful ones when [`pointwise_s8`] pairs the row with itself), then the activation clamp
+/// if it is narrower than int8. `table` is [`FcRow`]'s layout (built by the compiler's
+/// `relayout::fc_row_table`), the biases holding the input offset as for [`pointwise_s8`]. Does
+/// nothing if a slice is too short or the shape is not one it runs.
+pub fn fully_connected_row_s8(
+    p: &PointwiseS8Params,
+    input: &[i8],
+    table: &[i32],
+    output: &mut [i8],
+    scratch: &mut [u8],
+) {
+    let (d, od) = (p.input_depth, p.output_depth);
+    let r = FcRow {
+        words: d / 4,
+        pairs: od / 2,
+    };
+    let (Ok(wide), Some(x)) = (
+        bytemuck::try_cast_slice_mut::<u8, u32>(scratch),
+        input.get(..d),
+    ) else {
+        return;
+    };
+    if p.pixels != 1 || d % 8 != 0 || od % 2 != 0 || wide.len() < d / 2 {
+        return;
+    }
+    for (w, q) in wide.chunks_exact_mut(2).zip(bytes(x).as_chunks::<4>().0) {
+        let v = word(q);
+        w.copy_from_slice(&[sxtb16(v), sxtb16_ror8(v)]);
+    }
+    let Some(out) = output.get_mut(..od) else {
+        return;
+    };
+    fc_row(&r, wide, bytemuck::cast_slice(table), out);
+    let (lo, hi) = (p.activation_min, p.activation_max);
+    if lo > -128 || hi < 127 {
+        clamp_bytes(out, lo, hi);
+    }
+}
+
+/// [`fully_connected_row_s8`]'s table (the contract of the compiler's `relayout::fc_row_table`)
+/// from TFLite's row-major `[output_depth][input_depth]` weights, the biases (already holding
+/// the input offset), per-channel multipliers in `[2^30, 2^31)` and shifts in `-31..=-1`, and
+/// the output offset: [`FcRow`]'s layout. Writes the channel pairs that fit in `table`.
+pub fn fc_row_table(
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requant<'_>,
+    input_depth: usize,
+    output_offset: i32,
+    table: &mut [i32],
+) {
+    let words = input_depth / 4;
+    let k = 1 + 2 * output_offset;
+    let w = |c: usize, j: usize| {
+        let at = c * input_depth + 4 * j;
+        weights.get(at..at + 4).map_or(0, |q| {
+            i32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8])
+        })
+    };
+    let pairs = table.chunks_exact_mut(FcRow::pair_words(words));
+    for (pair, t) in pairs.enumerate().take(bias.len() / 2) {
+        let c = [2 * pair, 2 * pair + 1];
+        t[..2].copy_from_slice(&c.map(|c| bias[c]));
+        for (j, q) in t[2..2 + 2 * words].chunks_exact_mut(4).enumerate() {
+            q.copy_from_slice(&[
+                w(c[0], 2 * j),
+                w(c[1], 2 * j),
+                w(c[0], 2 * j + 1),
+                w(c[1], 2 * j + 1),
+            ]);
+        }
+        let tail = &mut t[2 + 2 * words..];
+        for (i, &c) in c.iter().enumerate() {
+            let (m, e) = (rq.multiplier[c], -i32::from(rq.shift[c]));
+            tail[i] = (m as u32).wrapping_mul(2) as i32;
+            tail[2 + i] = (e - 1) | k << 8;
+        }
+    }
+}
 
 /// The fast form of [`pointwise_s8`]: every pair of pixels is widened once into `scratch`
 /// (per four inputs: pixel 0's `sxtb16` and `sxtb16_ror8` words, then pixel 1's), then
@@ -1465,6 +1552,58 @@ pub(crate) mod tests {
             }
         }
         assert!(in_place > 20, "{in_place}");
+    }
+
+    #[test]
+    fn row_kernel_matches_fully_connected_reference() {
+        let mut r = Lcg(31);
+        for i in 0..300 {
+            let d = 8 * (1 + r.next(33));
+            let od = 2 * (1 + r.next(9));
+            let input = r.i8s(d);
+            let weights = r.i8s(od * d);
+            let limit = 1 << (16 + r.next(8));
+            let bias: Vec<i32> = (0..od)
+                .map(|_| r.next(2 * limit) as i32 - limit as i32)
+                .collect();
+            let (m, s) = fast_requant(&mut r, od);
+            let rq = Requant {
+                multiplier: &m,
+                shift: &s,
+            };
+            let full = i % 3 == 0;
+            let (zo, lo, hi) = (
+                r.next(256) as i32 - 128,
+                if full { -128 } else { -128 + r.next(50) as i32 },
+                if full { 127 } else { 127 - r.next(50) as i32 },
+            );
+            let fp = FullyConnectedS8Params {
+                batches: 1,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+            };
+            let mut want = vec![0i8; od];
+            fully_connected_s8(&fp, &rq, &input, &weights, &bias, &mut want);
+            let p = PointwiseS8Params {
+                pixels: 1,
+                input_depth: d,
+                output_depth: od,
+                output_offset: zo,
+                activation_min: lo,
+                activation_max: hi,
+                fast_requant: true,
+            };
+            let mut table = vec![0; od / 2 * FcRow::pair_words(d / 4)];
+            fc_row_table(&weights, &bias, &rq, d, zo, &mut table);
+            let mut scratch = vec![0u32; d / 2];
+            let mut got = vec![0x55i8; od];
+            let scratch = bytemuck::cast_slice_mut(&mut scratch);
+            fully_connected_row_s8(&p, &input, &table, &mut got, scratch);
+            assert_eq!(got, want, "depth {d} channels {od}");
+        }
     }
 
     #[test]

@@ -86,6 +86,13 @@ fn main() -> ! {
         all_match = false;
     }
 
+    if !fc_row_matches() {
+        let mut line = harness::Line::new("@MISMATCH");
+        line.word("int8 one-row fully connected kernel");
+        line.send();
+        all_match = false;
+    }
+
     if !band_kernel_matches() {
         let mut line = harness::Line::new("@MISMATCH");
         line.word("int8 band convolution kernel");
@@ -794,6 +801,82 @@ fn band_kernel_matches() -> bool {
         cases += 1;
     }
     ok && wide_cases >= 100
+}
+
+/// The int8 one-row fully connected kernel (`fully_connected_row_s8`: two channels per pass over
+/// the row widened once, asm on the DSP cores) against the reference kernel on 200
+/// pseudo-random layers: input depths 8 to 64, 2 to 8 output channels, narrow activations one
+/// time in two.
+fn fc_row_matches() -> bool {
+    use kiln::arch::FcRow;
+    use kiln::kernels::{
+        fc_row_table, fully_connected_row_s8, fully_connected_s8, FullyConnectedS8Params,
+        PointwiseS8Params, Requant,
+    };
+    const D: usize = 64;
+    const CH: usize = 8;
+    let mut seed = 41u32;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as usize % n.max(1)
+    };
+    let (mut x, mut w) = ([0i8; D], [0i8; D * CH]);
+    let (mut want, mut got) = ([0i8; CH], [0i8; CH]);
+    let mut table = [0i32; CH / 2 * FcRow::pair_words(D / 4)];
+    /// Word-aligned scratch bytes, as the arena gives the kernel.
+    #[repr(align(4))]
+    struct Scratch([u8; 2 * D]);
+    let mut scratch = Scratch([0; 2 * D]);
+    let mut ok = true;
+    for _ in 0..200 {
+        let (d, od) = (8 * (1 + next(D / 8)), 2 * (1 + next(CH / 2)));
+        for v in x[..d].iter_mut().chain(&mut w[..d * od]) {
+            *v = next(256) as u8 as i8;
+        }
+        let (bias, m, s) = random_requant::<CH>(od, &mut next);
+        let rq = Requant {
+            multiplier: &m[..od],
+            shift: &s[..od],
+        };
+        let narrow = next(2) == 0;
+        let (zo, lo, hi) = (
+            next(256) as i32 - 128,
+            if narrow { -128 + next(50) as i32 } else { -128 },
+            if narrow { 127 - next(50) as i32 } else { 127 },
+        );
+        let fp = FullyConnectedS8Params {
+            batches: 1,
+            input_depth: d,
+            output_depth: od,
+            output_offset: zo,
+            activation_min: lo,
+            activation_max: hi,
+        };
+        fully_connected_s8(
+            &fp,
+            &rq,
+            &x[..d],
+            &w[..d * od],
+            &bias[..od],
+            &mut want[..od],
+        );
+        let p = PointwiseS8Params {
+            pixels: 1,
+            input_depth: d,
+            output_depth: od,
+            output_offset: zo,
+            activation_min: lo,
+            activation_max: hi,
+            fast_requant: true,
+        };
+        let t = &mut table[..od / 2 * FcRow::pair_words(d / 4)];
+        fc_row_table(&w[..d * od], &bias[..od], &rq, d, zo, t);
+        got.fill(0x33);
+        let bytes = &mut scratch.0[..2 * d];
+        fully_connected_row_s8(&p, black_box(&x[..d]), black_box(t), &mut got[..od], bytes);
+        ok &= want[..od] == got[..od];
+    }
+    ok
 }
 
 /// Pseudo-random int8 quantization of a depthwise test layer: input and output offsets, and a
