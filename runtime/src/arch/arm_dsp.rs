@@ -1244,12 +1244,39 @@ unsafe fn rows_2x1(x: *const u8, w: *const u8, win: &super::RowWindow, off: u32)
     [a0, a1]
 }
 
+/// One channel of [`pointwise_add_asm`]'s loop (nineteen instructions): the convolution's sum
+/// from the bias over the pixel's lanes in r2–r5, requantized to int8, then the ADD with the
+/// residual byte at r1 (rescaled by the table at lr), requantized and stored over it; leaves the
+/// channel's count word in r10.
+macro_rules! pointwise_add_channel {
+    () => {
+        concat!(
+            "ldm r0!, {{r6, r7, r8, r9, r10, r11, r12}}\n",
+            "smlad r6, r2, r7, r6\n",
+            "smlad r6, r3, r8, r6\n",
+            "smlad r6, r4, r9, r6\n",
+            "smlad r6, r5, r10, r6\n",
+            requant_fast_asm!("r6", "r11", "r12", "r12, asr #8"),
+            "\n",
+            "ldrsb r7, [r1]\n",
+            "ldm r0!, {{r8, r9, r10}}\n",
+            "ldr r7, [lr, r7, lsl #2]\n",
+            "add r6, r7, r6, lsl #19\n",
+            requant_fast_asm!("r6", "r8", "r9", "r9, asr #8"),
+            "\n",
+            "strb r6, [r1], #1",
+        )
+    };
+}
+
 /// A 1×1 convolution of input depth 8 fused with the ADD of its output and a residual (see
 /// `portable_dsp::pointwise_add` for the arithmetic, and [`super::POINTWISE_ADD_CHANNEL_WORDS`]
 /// for the table): per pixel two input words widened to four registers of lanes, then per
-/// channel twenty-two instructions (two `ldm` of the channel's words, four `smlad`, the five of
-/// `requantize_fast` twice, the residual byte and its table word, the shifted sum, the store and
-/// the loop test). Does nothing if the table is malformed or a slice is too short.
+/// channel twenty-one instructions on average (two `ldm` of the channel's words, four `smlad`,
+/// the five of `requantize_fast` twice, the residual byte and its table word, the shifted sum,
+/// the store, and the loop test once per two channels: the loop runs channel pairs, entered at
+/// the second channel of a pair when the count is odd). Does nothing if the table is malformed or
+/// a slice is too short.
 ///
 /// The check is inlined into the caller, so that a layer's constant table is checked at build
 /// time where the optimiser can.
@@ -1273,6 +1300,7 @@ pub fn pointwise_add(pixels: usize, table: &[u32], x: &[u32], residual: &[i32], 
             x.as_ptr(),
             residual.as_ptr().wrapping_add(128),
             io.wrapping_add(pixels * channels),
+            channels % 2,
         );
     }
 }
@@ -1280,8 +1308,8 @@ pub fn pointwise_add(pixels: usize, table: &[u32], x: &[u32], residual: &[i32], 
 /// The asm of [`pointwise_add`]: pixels from `io` up to `end`, the residual table's middle word
 /// at `residual`.
 ///
-/// The pixel loop's state lives in three words the asm pushes: `[sp]` the table, the input
-/// pointer and `end`.
+/// The pixel loop's state lives in four words the asm pushes: `[sp]` the table, the input
+/// pointer, `end` and the channel loop's entry (its second channel when `odd` is 1).
 ///
 /// # Safety
 ///
@@ -1293,6 +1321,7 @@ unsafe fn pointwise_add_asm(
     x: *const u32,
     residual: *const i32,
     end: *const i8,
+    odd: usize,
 ) {
     // SAFETY: the caller guarantees every read and write; the asm keeps its state in words it
     // pushes below `sp` and pops before the end, saves and restores `r6` and `r7` (which inline
@@ -1301,7 +1330,14 @@ unsafe fn pointwise_add_asm(
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "push.w {{r0, r2, r4}}",
+            // The channel loop's entry: its first channel, or its second for an odd count.
+            "adr.w r12, 3f",
+            "adr.w r6, 4f",
+            "cmp r5, #0",
+            "it ne",
+            "movne r12, r6",
+            "orr r5, r12, #1",
+            "push.w {{r0, r2, r4, r5}}",
             "mov lr, r3",
             // A pixel: its eight inputs as lanes (x0, x2), (x1, x3), (x4, x6), (x5, x7).
             "2:",
@@ -1313,35 +1349,27 @@ unsafe fn pointwise_add_asm(
             "sxtb16 r5, r4, ror #8",
             "sxtb16 r4, r4",
             "ldr r0, [sp]",
-            // A channel: the convolution's sum from the bias, requantized to int8.
+            "ldr pc, [sp, #12]",
+            // A channel pair, each channel the convolution's sum from the bias, requantized to
+            // int8, then the ADD: the residual's rescaled word plus the output shifted by 19,
+            // requantized over the residual byte. The count left is tested after the second.
             "3:",
-            "ldm r0!, {{r6, r7, r8, r9, r10, r11, r12}}",
-            "smlad r6, r2, r7, r6",
-            "smlad r6, r3, r8, r6",
-            "smlad r6, r4, r9, r6",
-            "smlad r6, r5, r10, r6",
-            requant_fast_asm!("r6", "r11", "r12", "r12, asr #8"),
-            // The ADD: the residual's rescaled word plus the output shifted by 19,
-            // requantized over the residual byte.
-            "ldrsb r7, [r1]",
-            "ldm r0!, {{r8, r9, r10}}",
-            "ldr r7, [lr, r7, lsl #2]",
-            "add r6, r7, r6, lsl #19",
-            requant_fast_asm!("r6", "r8", "r9", "r9, asr #8"),
-            "strb r6, [r1], #1",
+            pointwise_add_channel!(),
+            "4:",
+            pointwise_add_channel!(),
             "cmp r10, #0",
             "bne 3b",
             "ldr r7, [sp, #8]",
             "cmp r1, r7",
             "bne 2b",
-            "add sp, sp, #12",
+            "add sp, sp, #16",
             "pop {{r6, r7}}",
             inout("r0") table => _,
             inout("r1") io => _,
             inout("r2") x => _,
             inout("r3") residual => _,
             inout("r4") end => _,
-            out("r5") _,
+            inout("r5") odd => _,
             out("r8") _,
             out("r9") _,
             out("r10") _,
