@@ -780,44 +780,25 @@ pub fn quad_groups(
     if !g.fits([src.len(), wide.len(), table.len(), out.len()]) {
         return;
     }
-    let (q, p) = (&g.widen, &g.quads);
-    let od = p.channels;
-    let (mut x, mut o) = (src.as_ptr(), out.as_mut_ptr());
-    let (mut left, mut offsets) = (g.groups, [od, 2 * od, 3 * od]);
-    while left > 0 {
-        left -= 1;
-        if left == 0 {
-            offsets = p.out;
-        }
-        let [o1, o2, o3] = offsets;
-        // SAFETY: `QuadGroups::new` checked every read and write of the last group against
-        // slices no longer than these; the groups before it read and write less, from fewer
-        // bytes in.
-        unsafe {
-            widen(
-                x,
-                wide.as_mut_ptr(),
-                q.dx,
-                q.offset,
-                q.step.wrapping_sub(4 * q.words),
-                q.rows,
-                q.words,
-            );
+    let p = &g.quads;
+    let (t, w) = (table.as_ptr(), wide.as_mut_ptr());
+    // SAFETY: `QuadGroups::new` checked every read and write of the last group against slices
+    // no longer than these; the groups before it read and write less, from fewer bytes in.
+    unsafe {
+        each_group(g, src, w, out, |o, [o1, o2, o3]| {
             quads(
-                table.as_ptr(),
-                wide.as_ptr(),
+                t,
+                w,
                 o1,
                 o2,
                 o3,
                 o,
-                o.wrapping_add(od),
+                o.wrapping_add(p.channels),
                 p.words.div_ceil(4),
                 p.k,
                 (4 - p.words % 4) % 4,
             );
-        }
-        x = x.wrapping_add(4 * q.dx);
-        o = o.wrapping_add(4 * od);
+        });
     }
 }
 
@@ -835,38 +816,62 @@ pub fn quad_groups_wide(
     if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
         return;
     }
-    let (q, p) = (&g.widen, &g.quads);
-    let od = p.channels;
+    let p = &g.quads;
+    let (t, w) = (table.as_ptr(), wide.as_mut_ptr());
+    // SAFETY: `QuadGroups::new_wide` checked every read and write of the last group (the wide
+    // table included) against slices no longer than these, and at most `QUADS_WIDE_STEPS`
+    // steps; the groups before it read and write less, from fewer bytes in.
+    unsafe {
+        each_group(g, src, w, out, |o, offsets| {
+            quads_wide(
+                t,
+                w,
+                offsets,
+                o,
+                o.wrapping_add(p.channels),
+                super::QUADS_WIDE_STEPS - p.words,
+            );
+        });
+    }
+}
+
+/// The group loop of [`quad_groups`] and [`quad_groups_wide`]: per group its four windows
+/// widened into `wide` ([`widen`]), then `run` with the group's first output and the offsets of
+/// pixels 1 to 3 (those of `g.quads.out` for the last group).
+///
+/// # Safety
+///
+/// `g` must have been checked against `src`, `wide` and `out`, and `run` may only read and
+/// write what that check covers for the group it is given.
+#[inline(always)]
+unsafe fn each_group(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: *mut u32,
+    out: &mut [i8],
+    mut run: impl FnMut(*mut i8, [usize; 3]),
+) {
+    let (q, od) = (&g.widen, g.quads.channels);
     let (mut x, mut o) = (src.as_ptr(), out.as_mut_ptr());
     let (mut left, mut offsets) = (g.groups, [od, 2 * od, 3 * od]);
     while left > 0 {
         left -= 1;
         if left == 0 {
-            offsets = p.out;
+            offsets = g.quads.out;
         }
-        // SAFETY: `QuadGroups::new_wide` checked every read and write of the last group (the
-        // wide table included) against slices no longer than these, and at most
-        // `QUADS_WIDE_STEPS` steps; the groups before it read and write less, from fewer bytes
-        // in.
+        // SAFETY: the caller's check covers the group's windows and its widened words.
         unsafe {
             widen(
                 x,
-                wide.as_mut_ptr(),
+                wide,
                 q.dx,
                 q.offset,
                 q.step.wrapping_sub(4 * q.words),
                 q.rows,
                 q.words,
             );
-            quads_wide(
-                table.as_ptr(),
-                wide.as_ptr(),
-                offsets,
-                o,
-                o.wrapping_add(od),
-                super::QUADS_WIDE_STEPS - p.words,
-            );
         }
+        run(o, offsets);
         x = x.wrapping_add(4 * q.dx);
         o = o.wrapping_add(4 * od);
     }

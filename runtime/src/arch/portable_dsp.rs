@@ -184,7 +184,6 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
         return;
     }
     let words = p.words;
-    let [o1, o2, o3] = p.out;
     for (c, t) in table
         .chunks_exact(super::PointwiseQuads::channel_words(words))
         .take(p.channels)
@@ -199,11 +198,40 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             }
         }
         let m = (t[words + 1] >> 1) as i32;
-        let shift = !((head & 0xFF) as i8);
-        // Pixel 3 first, as the asm stores them.
-        for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
-            out[at + c] = crate::quant::requantize_fast(a, m, shift, p.k).clamp(-128, 127) as i8;
+        store_quad(out, c, p.out, acc, (m, !((head & 0xFF) as i8), p.k));
+    }
+}
+
+/// Every output channel of four pixels from the pre-widened table, as `arm_dsp::quads_wide`
+/// (see [`super::PointwiseQuads::wide_channel_words`]): per channel the four bias words, the
+/// sums over the widened pixels, `requantize_fast` with the channel's `2m` and `(e − 1) | k <<
+/// 8`. The caller checked the slices.
+fn pointwise_quads_wide(p: &super::PointwiseQuads, wide: &[u32], table: &[u32], out: &mut [i8]) {
+    let words = p.words;
+    let channels = table.chunks_exact(super::PointwiseQuads::wide_channel_words(words));
+    for (c, t) in channels.take(p.channels).enumerate() {
+        let mut acc = [0, 1, 2, 3].map(|i| t[i] as i32);
+        for (x, w) in wide
+            .chunks_exact(8)
+            .zip(t[4..4 + 2 * words].chunks_exact(2))
+        {
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a = smlad(x[2 * i + 1], w[1], smlad(x[2 * i], w[0], *a));
+            }
         }
+        let (m, ek) = ((t[4 + 2 * words] >> 1) as i32, t[5 + 2 * words] as i32);
+        store_quad(out, c, p.out, acc, (m, !(ek as i8), ek >> 8));
+    }
+}
+
+/// Channel `c`'s four sums requantized by `requantize_fast` with `(m, shift, k)`, saturated to
+/// int8 and stored at `out[c]` and `offsets` bytes after it, pixel 3 first as the asm stores
+/// them.
+fn store_quad(out: &mut [i8], c: usize, offsets: [usize; 3], acc: [i32; 4], rq: (i32, i8, i32)) {
+    let (m, shift, k) = rq;
+    let [o1, o2, o3] = offsets;
+    for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
+        out[at + c] = crate::quant::requantize_fast(a, m, shift, k).clamp(-128, 127) as i8;
     }
 }
 
@@ -239,19 +267,8 @@ pub fn quad_groups(
     table: &[u32],
     out: &mut [i8],
 ) {
-    if !g.fits([src.len(), wide.len(), table.len(), out.len()]) {
-        return;
-    }
-    let (q, p) = (&g.widen, &g.quads);
-    let od = p.channels;
-    for n in 0..g.groups {
-        let full = super::PointwiseQuads {
-            out: [od, 2 * od, 3 * od],
-            ..*p
-        };
-        let group = if n + 1 == g.groups { p } else { &full };
-        widen_quad(q, &src[4 * n * q.dx..], wide);
-        pointwise_quads(group, wide, table, &mut out[4 * n * od..]);
+    if g.fits([src.len(), wide.len(), table.len(), out.len()]) {
+        each_group(g, src, wide, table, out, pointwise_quads);
     }
 }
 
@@ -265,37 +282,32 @@ pub fn quad_groups_wide(
     table: &[u32],
     out: &mut [i8],
 ) {
-    if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
-        return;
+    if g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
+        each_group(g, src, wide, table, out, pointwise_quads_wide);
     }
+}
+
+/// The group loop of [`quad_groups`] and [`quad_groups_wide`] (the caller checked `g`): per
+/// group its windows widened, then `run` on the group's pixels (those of `g.quads.out` for the
+/// last group).
+fn each_group(
+    g: &super::QuadGroups,
+    src: &[u8],
+    wide: &mut [u32],
+    table: &[u32],
+    out: &mut [i8],
+    run: fn(&super::PointwiseQuads, &[u32], &[u32], &mut [i8]),
+) {
     let (q, p) = (&g.widen, &g.quads);
-    let (od, words) = (p.channels, p.words);
+    let od = p.channels;
     for n in 0..g.groups {
-        let [o1, o2, o3] = if n + 1 == g.groups {
-            p.out
-        } else {
-            [od, 2 * od, 3 * od]
+        let full = super::PointwiseQuads {
+            out: [od, 2 * od, 3 * od],
+            ..*p
         };
+        let group = if n + 1 == g.groups { p } else { &full };
         widen_quad(q, &src[4 * n * q.dx..], wide);
-        let out = &mut out[4 * n * od..];
-        let channels = table.chunks_exact(super::PointwiseQuads::wide_channel_words(words));
-        for (c, t) in channels.take(od).enumerate() {
-            let mut acc = [0, 1, 2, 3].map(|i| t[i] as i32);
-            for (x, w) in wide
-                .chunks_exact(8)
-                .zip(t[4..4 + 2 * words].chunks_exact(2))
-            {
-                for (i, a) in acc.iter_mut().enumerate() {
-                    *a = smlad(x[2 * i + 1], w[1], smlad(x[2 * i], w[0], *a));
-                }
-            }
-            let (m, ek) = ((t[4 + 2 * words] >> 1) as i32, t[5 + 2 * words] as i32);
-            let (shift, k) = (!(ek as i8), ek >> 8);
-            // Pixel 3 first, as the asm stores them.
-            for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
-                out[at + c] = crate::quant::requantize_fast(a, m, shift, k).clamp(-128, 127) as i8;
-            }
-        }
+        run(group, wide, table, &mut out[4 * n * od..]);
     }
 }
 
