@@ -44,60 +44,24 @@ fn main() -> ! {
     harness::report("predict", &m);
     all_match &= check("predict", case, predicted);
 
-    if !small_fc_matches_reference() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("fully_connected_f32_chain");
-        line.send();
-        all_match = false;
-    }
-
-    if !byte_primitives_match() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("arch byte primitives");
-        line.send();
-        all_match = false;
-    }
-
-    if !pool_kernels_match() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 pooling and RELU6 word kernels");
-        line.send();
-        all_match = false;
-    }
-
-    if !depthwise_kernels_match() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 depthwise fast kernel");
-        line.send();
-        all_match = false;
-    }
-
-    if !depthwise_rows_match() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 depthwise rows kernel");
-        line.send();
-        all_match = false;
-    }
-
-    if !pointwise_add_matches() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 fused 1x1 convolution and ADD");
-        line.send();
-        all_match = false;
-    }
-
-    if !fc_row_matches() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 one-row fully connected kernel");
-        line.send();
-        all_match = false;
-    }
-
-    if !band_kernel_matches() {
-        let mut line = harness::Line::new("@MISMATCH");
-        line.word("int8 band convolution kernel");
-        line.send();
-        all_match = false;
+    // The kernel checks, each against its reference on pseudo-random layers.
+    let kernels: [KernelCheck; 8] = [
+        (small_fc_matches_reference, "fully_connected_f32_chain"),
+        (byte_primitives_match, "arch byte primitives"),
+        (pool_kernels_match, "int8 pooling and RELU6 word kernels"),
+        (depthwise_kernels_match, "int8 depthwise fast kernel"),
+        (depthwise_rows_match, "int8 depthwise rows kernel"),
+        (pointwise_add_matches, "int8 fused 1x1 convolution and ADD"),
+        (fc_row_matches, "int8 one-row fully connected kernel"),
+        (band_kernel_matches, "int8 band convolution kernel"),
+    ];
+    for (matches, name) in kernels {
+        if !matches() {
+            let mut line = harness::Line::new("@MISMATCH");
+            line.word(name);
+            line.send();
+            all_match = false;
+        }
     }
 
     if all_match {
@@ -106,6 +70,9 @@ fn main() -> ! {
         harness::fail("predictions differ from the TFLM reference")
     }
 }
+
+/// A kernel check of the firmware and the name its mismatch line reports.
+type KernelCheck = (fn() -> bool, &'static str);
 
 /// Prints the case under `name` and whether `predicted` is within tolerance of the reference.
 fn check(name: &str, case: &Case, predicted: f32) -> bool {
