@@ -246,9 +246,11 @@ fn rows_table(
 }
 
 /// Scratch bytes of `depthwise_3x3_rows_s8`: one unit of six words per four outputs of a row,
-/// and one more (`kiln::kernels::dw_rows_scratch_bytes`).
+/// and one more, for each channel it widens at once: four when the channel count is a multiple
+/// of 4, else one (`kiln::kernels::dw_rows_scratch_bytes`).
 fn rows_scratch(g: &Geometry) -> usize {
-    24 * (g.output[1] / 4 + 1)
+    let group = if g.output[2].is_multiple_of(4) { 4 } else { 1 };
+    24 * (g.output[1] / 4 + 1) * group
 }
 
 /// The table of `kiln::kernels::depthwise_3x3_rows_s8` from DEPTHWISE_CONV_2D's int8

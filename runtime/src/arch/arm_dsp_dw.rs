@@ -452,117 +452,94 @@ macro_rules! dw_rows_slot {
 }
 
 /// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`] and the portable twin's
-/// documentation for the arithmetic), channel by channel: rows are widened by an asm loop (the
-/// lanes before the first whole unit and after the last one by `strh`, whole units by four
-/// `ldrsb`, two `pkhbt` and one `strd`), and each output row is one asm loop of four outputs per
-/// step: per slot `ldrd` + `ldr` of the lanes, `ldm` of the filter row's weights, eight
-/// `smlad`/`smlabb`/`smlatt`; then `requantize_fast`, `ssat` and four `strb`. Does nothing unless
-/// [`DwRows::fits`].
+/// documentation for the arithmetic), [`DwRows::group`] channels at a time: each input row of
+/// the group is widened by one asm loop ([`widen_one`] or [`widen_four`]), and each output row
+/// of each channel is one asm loop of four outputs per step: per slot `ldrd` + `ldr` of the
+/// lanes, `ldm` of the filter row's weights, eight `smlad`/`smlabb`/`smlatt`; then
+/// `requantize_fast`, `ssat` and four `strb`. Does nothing unless [`DwRows::fits`].
 pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
     if !r.fits(x.len(), table.len(), blocks.len(), out.len()) {
         return;
     }
-    let units = r.units();
+    let (group, ring) = (r.group(), r.ring_words());
     let zero = (r.zero as u16 as u32).wrapping_mul(0x1_0001);
-    blocks[..6 * units].fill(zero);
+    let units = group * r.units();
+    for j in 0..3 {
+        // SAFETY: `fits` checked the scratch holds `group · ring` words, `units` units of six.
+        unsafe { fill_slot(blocks.as_mut_ptr().add(2 * j), units, zero) };
+    }
     let (ch, iw, ow) = (r.channels, r.input_width, r.output_width);
     // Input lanes before the first whole unit (lanes `pad_left .. 4` of unit 0), whole units
     // (from unit `pad_left`), and the lanes after them.
     let head = if r.pad_left == 1 { iw.min(3) } else { 0 };
     let (whole, tail) = ((iw - head) / 4, (iw - head) % 4);
-    // The frame below `f`: twice the multiplier, `e − 1`, `k`, `ch`, the row's output end; at
-    // `f`, the bias four times.
-    let mut frame = [0u32; 9];
-    frame[2] = r.k as u32;
-    frame[3] = ch as u32;
+    let lanes = Lanes {
+        head,
+        whole,
+        tail,
+        pad_left: r.pad_left,
+        pixel: ch,
+        ring: 4 * ring,
+    };
+    // Per channel of the group a frame of eleven words: how far to move the lane pointer and the
+    // output pointer from the end of the channel's row to the next channel's row, twice the
+    // multiplier, `e − 1`, `k`, `ch`, the row's output end (set for the group's first channel,
+    // then by the asm), the bias four times.
     let row_out = ow * ch;
-    for c in 0..ch {
-        let t = &table[c * DW_ROWS_CHANNEL_WORDS..(c + 1) * DW_ROWS_CHANNEL_WORDS];
-        frame[0] = t[16];
-        frame[1] = t[17];
-        frame[5..].fill(t[15]);
-        let oc = out[c..].as_mut_ptr();
+    let mut frames = [[0u32; 11]; 4];
+    for c0 in (0..ch).step_by(group) {
+        for (g, frame) in frames.iter_mut().enumerate().take(group) {
+            let t = &table[(c0 + g) * DW_ROWS_CHANNEL_WORDS..][..DW_ROWS_CHANNEL_WORDS];
+            frame[0] = (4 * ring).wrapping_sub(6 * ow) as u32;
+            frame[1] = 1usize.wrapping_sub(row_out) as u32;
+            frame[2] = t[16];
+            frame[3] = t[17];
+            frame[4] = r.k as u32;
+            frame[5] = ch as u32;
+            frame[7..].fill(t[15]);
+        }
         // Padded row `pr` goes to slot `j = pr % 3`; output row `pr − 2` then takes filter row
         // `(j' − y) mod 3` on slot `j'`, that is table words from `3 · (2 − j)`.
         let mut j = 0;
         for pr in 0..r.output_height + 2 {
             match pr.checked_sub(r.pad_top).filter(|ir| *ir < r.input_height) {
                 // SAFETY: `fits` checked the image holds row `ir`'s `iw` pixels of `ch` bytes,
-                // read from channel `c` `ch` bytes apart, and the scratch `units` units of six
-                // words: the head lanes lie in unit 0 (lanes `1..4`), the whole units in units
-                // `pad_left .. pad_left + whole` and the tail lanes in the next unit, all
-                // within `pad_left + iw ≤ 4 · units` lanes, of slot `j` (words `2j`, `2j + 1`).
+                // of which the group's channels `c0 .. c0 + group` are read, and the scratch
+                // `group` parts of `units` units of six words: the head lanes lie in unit 0
+                // (lanes `1..4`), the whole units in units `pad_left .. pad_left + whole` and
+                // the tail lanes in the next unit, all within `pad_left + iw ≤ 4 · units` lanes,
+                // of slot `j` (words `2j`, `2j + 1`).
                 Some(ir) => unsafe {
-                    let src = x.as_ptr().add((ir * iw) * ch + c);
+                    let src = x.as_ptr().add((ir * iw) * ch + c0);
                     let slot = blocks.as_mut_ptr().add(2 * j) as *mut u8;
-                    asm!(
-                        "cbz r3, 2f",
-                        "1:",
-                        "ldrsb r9, [r0]",
-                        "add r0, r0, r2",
-                        "strh r9, [r1], #2",
-                        "subs r3, r3, #1",
-                        "bne 1b",
-                        "2:",
-                        "cbz r4, 4f",
-                        "3:",
-                        "ldrsb r9, [r0]",
-                        "ldrsb r10, [r0, r2]",
-                        "add r0, r0, r2, lsl #1",
-                        "ldrsb r11, [r0]",
-                        "ldrsb r12, [r0, r2]",
-                        "add r0, r0, r2, lsl #1",
-                        "pkhbt r9, r9, r10, lsl #16",
-                        "pkhbt r11, r11, r12, lsl #16",
-                        "strd r9, r11, [r8], #24",
-                        "subs r4, r4, #1",
-                        "bne 3b",
-                        "4:",
-                        "cbz r5, 6f",
-                        "5:",
-                        "ldrsb r9, [r0]",
-                        "add r0, r0, r2",
-                        "strh r9, [r8], #2",
-                        "subs r5, r5, #1",
-                        "bne 5b",
-                        "6:",
-                        inout("r0") src => _,
-                        inout("r1") slot.add(2) => _,
-                        in("r2") ch,
-                        inout("r3") head => _,
-                        inout("r4") whole => _,
-                        inout("r5") tail => _,
-                        inout("r8") slot.add(24 * r.pad_left) => _,
-                        out("r9") _,
-                        out("r10") _,
-                        out("r11") _,
-                        out("r12") _,
-                        options(nostack),
-                    );
-                },
-                None => {
-                    for u in blocks[..6 * units].chunks_exact_mut(6) {
-                        if let Some(w) = u.get_mut(2 * j..2 * j + 2) {
-                            w.fill(zero);
-                        }
+                    if group == 4 {
+                        widen_four(src, slot, &lanes);
+                    } else {
+                        widen_one(src, slot, &lanes);
                     }
-                }
+                },
+                // SAFETY: as above, slot `j` of each of the `units` units.
+                None => unsafe { fill_slot(blocks.as_mut_ptr().add(2 * j), units, zero) },
             }
             let jr = j;
             j = if j == 2 { 0 } else { j + 1 };
             let Some(y) = pr.checked_sub(2) else {
                 continue;
             };
-            let o = oc.wrapping_add(y * row_out);
-            frame[4] = o.wrapping_add(row_out) as u32;
-            // SAFETY: the scratch holds `units = ow / 4 + 1` units, and step `q` reads units `q`
-            // and `q + 1`; the table words `3s .. 3s + 9` of channel `c`'s 18 (`s = 2 − jr`) are
-            // read once per step and the pointer moved back; the outputs `(y · ow + x) · ch + c`
-            // for `x < ow` lie in the image (`fits`). The frame is read through r3; r6 and r7
-            // (which inline asm may not name) are saved and restored; `sp` is as it was.
+            let o = out[c0..].as_mut_ptr().wrapping_add(y * row_out);
+            frames[0][6] = o.wrapping_add(row_out) as u32;
+            // SAFETY: channel `g`'s part of the scratch (`ring` words from `g · ring`) holds
+            // `units = ow / 4 + 1` units, and step `q` reads units `q` and `q + 1`; the table
+            // words `3s .. 3s + 9` (`s = 2 − jr`) of each of the group's channels (18 words
+            // each, from channel `c0`'s) are read once per step and the pointer moved back; the
+            // outputs `(y · ow + x) · ch + c` for `x < ow` lie in the image (`fits`). The frames
+            // (`group` of them) are read through r3, the next channel's row end written into its
+            // frame; r6, r7 (which inline asm may not name) and the channel count are pushed and
+            // popped; `sp` is as it was.
             unsafe {
                 asm!(
                     "push {{r6, r7}}",
+                    "push {{r4}}",
                     "2:",
                     "ldm r3, {{r4-r7}}",
                     dw_rows_slot!("0", "24"),
@@ -583,12 +560,28 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
                     "add r2, r2, r11, lsl #2",
                     "cmp r2, r12",
                     "bne 2b",
+                    // The next channel: its part of the scratch, its first output, its row end,
+                    // its table words and frame.
+                    "ldr r8, [sp]",
+                    "subs r8, r8, #1",
+                    "beq 3f",
+                    "str r8, [sp]",
+                    "ldrd r8, r9, [r3, #-28]",
+                    "add r0, r0, r8",
+                    "add r2, r2, r9",
+                    "add r12, r12, #1",
+                    "add r1, r1, #72",
+                    "add r3, r3, #44",
+                    "str r12, [r3, #-4]",
+                    "b 2b",
+                    "3:",
+                    "add sp, sp, #4",
                     "pop {{r6, r7}}",
                     inout("r0") blocks.as_ptr() => _,
-                    inout("r1") t.as_ptr().add(3 * (2 - jr)) => _,
+                    inout("r1") table.as_ptr().add(c0 * DW_ROWS_CHANNEL_WORDS + 3 * (2 - jr)) => _,
                     inout("r2") o => _,
-                    in("r3") frame.as_ptr().add(5),
-                    out("r4") _,
+                    inout("r3") frames[0].as_ptr().add(7) => _,
+                    inout("r4") group => _,
                     out("r5") _,
                     out("r8") _,
                     out("r9") _,
@@ -599,5 +592,195 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
                 );
             }
         }
+    }
+}
+
+/// `zero` into both words of the row slot at `slot` in `units` units of six words (a loop, not
+/// unrolled: the scratch of a layer is filled a few times per image).
+///
+/// # Safety
+///
+/// `slot` must be valid for writes of `6 · units − 4` words.
+#[inline(always)]
+unsafe fn fill_slot(slot: *mut u32, units: usize, zero: u32) {
+    // SAFETY: the caller guarantees every write; every register written is declared.
+    unsafe {
+        asm!(
+            "1:",
+            "strd r2, r2, [r0], #24",
+            "subs r1, r1, #1",
+            "bne 1b",
+            inout("r0") slot => _,
+            inout("r1") units => _,
+            in("r2") zero,
+            options(nostack),
+        );
+    }
+}
+
+/// Where [`widen_one`] and [`widen_four`] put an input row: `head` lanes from lane `pad_left` of
+/// unit 0, `whole` units from unit `pad_left`, then `tail` lanes; input pixels `pixel` bytes
+/// apart, the group's channels' parts of the scratch `ring` bytes apart.
+struct Lanes {
+    head: usize,
+    whole: usize,
+    tail: usize,
+    pad_left: usize,
+    pixel: usize,
+    ring: usize,
+}
+
+/// One channel's input row from `src` into row slot `slot` (see [`Lanes`]): the head and tail
+/// lanes by `ldrsb` and `strh`, whole units by four `ldrsb`, two `pkhbt` and one `strd`.
+///
+/// # Safety
+///
+/// `src` must hold `head + 4 · whole + tail` pixels and `slot` the lanes [`Lanes`] names.
+#[inline(always)]
+unsafe fn widen_one(src: *const u8, slot: *mut u8, l: &Lanes) {
+    // SAFETY: the caller guarantees every read and write; every register written is declared.
+    unsafe {
+        asm!(
+            "cbz r3, 2f",
+            "1:",
+            "ldrsb r9, [r0]",
+            "add r0, r0, r2",
+            "strh r9, [r1], #2",
+            "subs r3, r3, #1",
+            "bne 1b",
+            "2:",
+            "cbz r4, 4f",
+            "3:",
+            "ldrsb r9, [r0]",
+            "ldrsb r10, [r0, r2]",
+            "add r0, r0, r2, lsl #1",
+            "ldrsb r11, [r0]",
+            "ldrsb r12, [r0, r2]",
+            "add r0, r0, r2, lsl #1",
+            "pkhbt r9, r9, r10, lsl #16",
+            "pkhbt r11, r11, r12, lsl #16",
+            "strd r9, r11, [r8], #24",
+            "subs r4, r4, #1",
+            "bne 3b",
+            "4:",
+            "cbz r5, 6f",
+            "5:",
+            "ldrsb r9, [r0]",
+            "add r0, r0, r2",
+            "strh r9, [r8], #2",
+            "subs r5, r5, #1",
+            "bne 5b",
+            "6:",
+            inout("r0") src => _,
+            inout("r1") slot.add(2) => _,
+            in("r2") l.pixel,
+            inout("r3") l.head => _,
+            inout("r4") l.whole => _,
+            inout("r5") l.tail => _,
+            inout("r8") slot.add(24 * l.pad_left) => _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            options(nostack),
+        );
+    }
+}
+
+/// Four channels' input row from `src` into row slot `slot` of their four parts of the scratch
+/// (see [`Lanes`]): a head or tail pixel by one `ldr` (its four channels), two `sxtb16`, two
+/// `lsr` and four `strh`; a whole unit as two pairs of pixels, each two `ldr`, `pkhbt` and
+/// `pkhtb` (the two pixels' bytes of channels 0 and 1, and of 2 and 3), four `sxtb16` (one lane
+/// pair per channel) and four `str`.
+///
+/// # Safety
+///
+/// `src` must hold `head + 4 · whole + tail` pixels of at least four bytes, and the four parts
+/// of `slot`, `ring` bytes apart, the lanes [`Lanes`] names.
+#[inline(always)]
+unsafe fn widen_four(src: *const u8, slot: *mut u8, l: &Lanes) {
+    // SAFETY: the caller guarantees every read (unaligned word loads, which Armv7E-M and Armv8-M
+    // Mainline allow) and write; every register written is declared.
+    unsafe {
+        asm!(
+            "cbz r3, 2f",
+            "1:",
+            "ldr r9, [r0]",
+            "add r0, r0, r2",
+            "sxtb16 r10, r9",
+            "sxtb16 r9, r9, ror #8",
+            "strh r10, [r1]",
+            "strh r9, [r1, lr]",
+            "lsr r10, r10, #16",
+            "lsr r9, r9, #16",
+            "strh r10, [r1, r12]",
+            "strh r9, [r1, r11]",
+            "add r1, r1, #2",
+            "subs r3, r3, #1",
+            "bne 1b",
+            "2:",
+            "cbz r4, 4f",
+            "3:",
+            "ldr r1, [r0]",
+            "ldr r3, [r0, r2]",
+            "add r0, r0, r2, lsl #1",
+            "pkhbt r9, r1, r3, lsl #16",
+            "pkhtb r3, r3, r1, asr #16",
+            "sxtb16 r1, r9",
+            "sxtb16 r9, r9, ror #8",
+            "sxtb16 r10, r3",
+            "sxtb16 r3, r3, ror #8",
+            "str r1, [r8]",
+            "str r9, [r8, lr]",
+            "str r10, [r8, r12]",
+            "str r3, [r8, r11]",
+            "ldr r1, [r0]",
+            "ldr r3, [r0, r2]",
+            "add r0, r0, r2, lsl #1",
+            "add r8, r8, #4",
+            "pkhbt r9, r1, r3, lsl #16",
+            "pkhtb r3, r3, r1, asr #16",
+            "sxtb16 r1, r9",
+            "sxtb16 r9, r9, ror #8",
+            "sxtb16 r10, r3",
+            "sxtb16 r3, r3, ror #8",
+            "str r1, [r8]",
+            "str r9, [r8, lr]",
+            "str r10, [r8, r12]",
+            "str r3, [r8, r11]",
+            "add r8, r8, #20",
+            "subs r4, r4, #1",
+            "bne 3b",
+            "4:",
+            "cbz r5, 6f",
+            "5:",
+            "ldr r9, [r0]",
+            "add r0, r0, r2",
+            "sxtb16 r10, r9",
+            "sxtb16 r9, r9, ror #8",
+            "strh r10, [r8]",
+            "strh r9, [r8, lr]",
+            "lsr r10, r10, #16",
+            "lsr r9, r9, #16",
+            "strh r10, [r8, r12]",
+            "strh r9, [r8, r11]",
+            "add r8, r8, #2",
+            "subs r5, r5, #1",
+            "bne 5b",
+            "6:",
+            inout("r0") src => _,
+            inout("r1") slot.add(2) => _,
+            in("r2") l.pixel,
+            inout("r3") l.head => _,
+            inout("r4") l.whole => _,
+            inout("r5") l.tail => _,
+            inout("r8") slot.add(24 * l.pad_left) => _,
+            out("r9") _,
+            out("r10") _,
+            in("r11") 3 * l.ring,
+            in("r12") 2 * l.ring,
+            in("lr") l.ring,
+            options(nostack),
+        );
     }
 }

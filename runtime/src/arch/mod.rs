@@ -179,11 +179,13 @@ impl DwRect {
 pub const DW_ROWS_CHANNEL_WORDS: usize = 18;
 
 /// One image of a depthwise convolution with a 3×3 filter, stride 1 and no dilation, as
-/// [`dw3_rows`] runs it channel by channel over three input rows widened to 16-bit lanes in a
-/// scratch of [`DwRows::units`] units of six words: word `2j` and `2j + 1` of unit `u` hold lanes
-/// `4u .. 4u + 4` of row slot `j`, lane `i` being input column `i − pad_left` (the input zero
-/// point outside the input). Padded row `r` (input row `r − pad_top`, all zero point outside the
-/// input) lives in slot `r % 3`; output row `y` reads padded rows `y .. y + 3`.
+/// [`dw3_rows`] runs it over groups of [`DwRows::group`] channels, each channel's three input
+/// rows widened to 16-bit lanes in its own part of the scratch: [`DwRows::units`] units of six
+/// words, word `2j` and `2j + 1` of unit `u` holding lanes `4u .. 4u + 4` of row slot `j`, lane
+/// `i` being input column `i − pad_left` (the input zero point outside the input). Padded row `r`
+/// (input row `r − pad_top`, all zero point outside the input) lives in slot `r % 3`; output row
+/// `y` reads padded rows `y .. y + 3`. Channel `g` of a group has the `g`-th part
+/// ([`DwRows::ring_words`] words each).
 #[derive(Clone, Copy, Debug)]
 pub struct DwRows {
     /// Channels (input and output), the bytes between one pixel's channel and the next pixel's.
@@ -210,6 +212,21 @@ impl DwRows {
     /// Units of the scratch: one per four outputs of a row, and one more.
     pub const fn units(&self) -> usize {
         self.output_width / 4 + 1
+    }
+
+    /// Channels widened together: four when the channel count is a multiple of 4 (one word
+    /// load reads a pixel's four), else one.
+    pub const fn group(&self) -> usize {
+        if self.channels.is_multiple_of(4) {
+            4
+        } else {
+            1
+        }
+    }
+
+    /// Scratch words per channel of a group: [`Self::units`] units of six words.
+    pub const fn ring_words(&self) -> usize {
+        6 * self.units()
     }
 
     /// Whether the geometry is one [`dw3_rows`] runs and every read and write lies inside the
@@ -240,7 +257,7 @@ impl DwRows {
             && ow + 2 == iw + 2 * self.pad_left
             && image <= x
             && words <= table
-            && 6 * self.units() <= blocks
+            && self.group() * self.ring_words() <= blocks
             && frame <= out
             && i16::try_from(self.zero).is_ok()
     }
@@ -496,7 +513,9 @@ impl QuadGroups {
     /// `groups` groups (at least 1), if they fit in slices of `lens`: source bytes, widened
     /// words, table words and output bytes. The last group, `4 · (groups − 1)` windows and
     /// pixels in, must fit as [`widen_quad`] and [`pointwise_quads`] check (the groups before it
-    /// read and write less, from fewer bytes in).
+    /// read and write less, from fewer bytes in). Inlined: with a layer's constant geometry the
+    /// checks fold away, and so do those of the group loops against the result.
+    #[inline(always)]
     pub fn new(
         widen: WidenQuad,
         quads: PointwiseQuads,
@@ -531,6 +550,7 @@ impl QuadGroups {
     /// [`QuadGroups::new`] for [`quad_groups_wide`]: the table in the pre-widened layout
     /// ([`PointwiseQuads::wide_channel_words`] per channel) and at most [`QUADS_WIDE_STEPS`]
     /// steps per window.
+    #[inline(always)]
     pub fn new_wide(
         widen: WidenQuad,
         quads: PointwiseQuads,

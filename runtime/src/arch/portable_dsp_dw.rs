@@ -106,12 +106,13 @@ fn rect(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
     }
 }
 
-/// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`]), channel by channel:
-/// the scratch is filled with the input zero point, then for each channel padded rows 0 and 1
-/// are widened into their slots and, for every output row `y`, padded row `y + 2` is widened
-/// (or its slot filled with the zero point outside the input) and the row's outputs computed
-/// four at a time: `acc = bias + Σ lane · w` over the three slots, slot `j` with filter row
-/// `(j − y) mod 3` (table words `3s .. 3s + 9` for `s = (3 − y mod 3) mod 3`), wrapping adds;
+/// One image of a 3×3, stride-1 depthwise convolution (see [`DwRows`]), [`DwRows::group`]
+/// channels at a time: the scratch is filled with the input zero point, then for each group
+/// padded rows 0 and 1 of its channels are widened into their slots and, for every output row
+/// `y`, padded row `y + 2` is widened (or its slot filled with the zero point outside the input)
+/// and the row's outputs of each channel computed four at a time: `acc = bias + Σ lane · w`
+/// over the three slots, slot `j` with filter row `(j − y) mod 3` (table words `3s .. 3s + 9`
+/// for `s = (3 − y mod 3) mod 3`), wrapping adds;
 /// `out = clamp(requantize_fast(acc, multiplier, shift, k), -128, 127)` at
 /// `(y · output_width + x) · channels + c`. Does nothing unless [`DwRows::fits`].
 pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
@@ -120,21 +121,43 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
     }
     let zero = (r.zero as u16 as u32).wrapping_mul(0x1_0001);
     blocks.fill(zero);
-    let chans = table.chunks_exact(DW_ROWS_CHANNEL_WORDS).take(r.channels);
-    for (c, t) in chans.enumerate() {
+    let (group, ring) = (r.group(), r.ring_words());
+    for c0 in (0..r.channels).step_by(group) {
         for pr in 0..2 {
-            widen(r, blocks, pr, x, c, zero);
+            for g in 0..group {
+                widen(
+                    r,
+                    &mut blocks[g * ring..(g + 1) * ring],
+                    pr,
+                    x,
+                    c0 + g,
+                    zero,
+                );
+            }
         }
         for y in 0..r.output_height {
-            widen(r, blocks, y + 2, x, c, zero);
+            for g in 0..group {
+                widen(
+                    r,
+                    &mut blocks[g * ring..(g + 1) * ring],
+                    y + 2,
+                    x,
+                    c0 + g,
+                    zero,
+                );
+            }
             let s = (3 - y % 3) % 3;
-            row(r, blocks, t, s, y, c, out);
+            for g in 0..group {
+                let c = c0 + g;
+                let t = &table[c * DW_ROWS_CHANNEL_WORDS..(c + 1) * DW_ROWS_CHANNEL_WORDS];
+                row(r, &blocks[g * ring..(g + 1) * ring], t, s, y, c, out);
+            }
         }
     }
 }
 
-/// Padded row `pr` of channel `c` into slot `pr % 3`: its input lanes, or the zero point in
-/// every lane outside the input.
+/// Padded row `pr` of channel `c` into slot `pr % 3` of its part of the scratch: its input
+/// lanes, or the zero point in every lane outside the input.
 fn widen(r: &DwRows, blocks: &mut [u32], pr: usize, x: &[u8], c: usize, zero: u32) {
     let j = pr % 3;
     let Some(ir) = pr.checked_sub(r.pad_top).filter(|ir| *ir < r.input_height) else {

@@ -1,15 +1,17 @@
 //! int8 DEPTHWISE_CONV_2D with a 3×3 filter, stride 1, no dilation, depth multiplier 1, at most
-//! one row or column of padding before the input and a multiple of 4 output columns, one channel
-//! at a time over input rows widened to 16 bits ([`crate::arch::dw3_rows`]), bit-exact with
+//! one row or column of padding before the input and a multiple of 4 output columns, over input
+//! rows widened to 16 bits ([`crate::arch::dw3_rows`]), bit-exact with
 //! [`super::conv::depthwise_conv_2d_s8`] (the tests below run both on random shapes and data).
 //!
 //! For each channel three input rows of that channel roll down the image in scratch, as 16-bit
 //! lanes in the windows' coordinates: padding columns hold the input zero point (with the input
 //! offset folded into the bias they add nothing, as TFLM skips them), rows above or below the
-//! input are all zero point, and each input row is widened once per channel. Four outputs of a
-//! row take three words of lanes per filter row: `smlad` on the lane pairs with the weight pairs
-//! `(w0, w1)` or `(w1, w2)`, one halfword multiply each for the remaining tap. No window is
-//! clipped, so border outputs cost what inside ones do, and the channel count is free.
+//! input are all zero point. Channels go in groups of four when their count is a multiple of 4
+//! (one word load then reads a pixel's four channels, and each input row is widened once per
+//! group), else one at a time. Four outputs of a row take three words of lanes per filter row:
+//! `smlad` on the lane pairs with the weight pairs `(w0, w1)` or `(w1, w2)`, one halfword
+//! multiply each for the remaining tap. No window is clipped, so border outputs cost what inside
+//! ones do.
 //!
 //! The compiler lays out [`crate::arch::DW_ROWS_CHANNEL_WORDS`] words per channel (see there).
 //! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
@@ -18,10 +20,13 @@
 use super::conv::ConvQuantParams;
 use crate::arch::{clamp_bytes, dw3_rows, DwRows};
 
-/// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row: one unit of
-/// six words per four outputs, and one more.
-pub const fn dw_rows_scratch_bytes(output_width: usize) -> usize {
-    24 * (output_width / 4 + 1)
+/// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row and
+/// `channels` channels: one unit of six words per four outputs, and one more, for each channel
+/// widened at once (four when `channels` is a multiple of 4, else one; see
+/// [`crate::arch::DwRows::group`]).
+pub const fn dw_rows_scratch_bytes(output_width: usize, channels: usize) -> usize {
+    let group = if channels.is_multiple_of(4) { 4 } else { 1 };
+    24 * (output_width / 4 + 1) * group
 }
 
 /// The table [`depthwise_3x3_rows_s8`] expects, from TFLite's `[1, 3, 3, channels]` weights, the
@@ -89,7 +94,7 @@ pub fn depthwise_3x3_rows_s8(
         return;
     }
     let Some(Ok(blocks)) = scratch
-        .get_mut(..dw_rows_scratch_bytes(g.output_width))
+        .get_mut(..dw_rows_scratch_bytes(g.output_width, g.input_depth))
         .map(bytemuck::try_cast_slice_mut::<u8, u32>)
     else {
         return;
@@ -193,7 +198,7 @@ mod tests {
             let mut want = vec![0i8; n];
             depthwise_conv_2d_s8(&p, &rq, &input, &weights, &bias, &mut want);
             let mut got = vec![0x55i8; n];
-            let mut scratch = vec![0xdead_beefu32; dw_rows_scratch_bytes(ow) / 4];
+            let mut scratch = vec![0xdead_beefu32; dw_rows_scratch_bytes(ow, ch) / 4];
             let scratch = bytemuck::cast_slice_mut(&mut scratch);
             depthwise_3x3_rows_s8(&p, &table, &input, &mut got, scratch);
             assert_eq!(

@@ -431,8 +431,8 @@ fn depthwise_rows_match() -> bool {
     let mut table = [0i32; 18 * 9];
     /// Word-aligned scratch bytes, as the arena gives the kernel.
     #[repr(align(4))]
-    struct Scratch([u8; 96]);
-    let mut scratch = Scratch([0; 96]);
+    struct Scratch([u8; 384]);
+    let mut scratch = Scratch([0; 384]);
     let mut ok = true;
     for _ in 0..200 {
         let (oh, ow, ch) = (1 + next(6), 4 * (1 + next(3)), 1 + next(9));
@@ -498,7 +498,7 @@ fn depthwise_rows_match() -> bool {
             &bias[..ch],
             &mut want[..n_out],
         );
-        let bytes = &mut scratch.0[..dw_rows_scratch_bytes(ow)];
+        let bytes = &mut scratch.0[..dw_rows_scratch_bytes(ow, ch)];
         let t = black_box(&table[..18 * ch]);
         depthwise_3x3_rows_s8(&p, t, black_box(input), &mut got[..n_out], bytes);
         ok &= want[..n_out] == got[..n_out];
