@@ -40,8 +40,14 @@ fn kernel_choices_for_the_benchmark_models() {
     // Its 256 → 16 fully connected layer has one row: two channels per pass over it.
     assert_eq!(cnn.matches("fully_connected_row_s8").count(), 1, "{cnn}");
     assert!(!cnn.contains("pointwise_s8("), "{cnn}");
+    // Its softmax's exponents come from a table of 125 differences (diff_min −124).
+    assert!(cnn.contains("softmax_s8_table"), "{cnn}");
     // person_detect's first convolution holds its 3×3 window in registers (`conv_small_s8`).
     let person = expand("microflow/person_detect.tflite", "Person");
     assert!(person.contains("conv_small_s8"));
     assert!(!person.contains("conv_band_quads"));
+    // speech's softmax would need a table of 249 differences: it computes them instead.
+    let speech = expand("microflow/speech.tflite", "Speech");
+    assert!(speech.contains("::softmax_s8("), "{speech}");
+    assert!(!speech.contains("softmax_s8_table"), "{speech}");
 }

@@ -18,16 +18,7 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     ((ab + nudge) / (1i64 << 31)) as i32
 }
 
-/// `x / 2^exponent` rounded to nearest, ties away from zero. gemmlowp's `RoundingDivideByPOT`.
-/// `exponent` must be in `0..=31`.
-#[inline(always)]
-pub fn rounding_divide_by_pot(x: i32, exponent: u32) -> i32 {
-    let exponent = exponent & 31;
-    let mask = ((1i64 << exponent) - 1) as i32;
-    let remainder = x & mask;
-    let threshold = (mask >> 1) + i32::from(x < 0);
-    (x >> exponent) + i32::from(remainder > threshold)
-}
+pub use kiln_fixedpoint::rounding_divide_by_pot;
 
 /// Multiplies a 32-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
 /// `MultiplyByQuantizedMultiplier(int32_t, int32_t, int)` does: left shift, rounding

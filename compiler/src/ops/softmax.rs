@@ -45,6 +45,22 @@ pub fn int8_scaling(beta: f32, input_scale: f32) -> (i32, i32, i32) {
     (multiplier, left_shift, diff_min)
 }
 
+/// Flash bytes up to which an int8 SOFTMAX looks its exponents up in a table
+/// ([`exp_table`], `softmax_s8_table`) instead of computing each twice with gemmlowp's fixed-point
+/// `exp` (`softmax_s8`): a table of 128 differences (`diff_min ≥ −127`) costs about what it
+/// saves in flash; larger ones would cost a model with a single small softmax more flash than
+/// the time they save is worth.
+const EXP_TABLE_MAX_BYTES: usize = 512;
+
+/// The exponent table of the int8 kernel (`kiln::kernels::softmax_exp_table`): entry `d` is
+/// gemmlowp's `exp` of the difference `−d` scaled by `multiplier · 2^left_shift`, for every
+/// difference an int8 row can have from 0 down to `diff_min` (at most 256 entries).
+pub fn exp_table(multiplier: i32, left_shift: i32, diff_min: i32) -> Vec<i32> {
+    (0..=diff_min.clamp(-255, 0).unsigned_abs() as i32)
+        .map(|d| kiln_fixedpoint::softmax_exp(-d, multiplier, left_shift))
+        .collect()
+}
+
 /// TFLM's `gen_lut` for int16 tables: 512 interpolation points of `f` over `[min, max]` plus
 /// the end point, scaled from [−1, 1] to int16 with the midpoint error halved. All arithmetic in
 /// float32 as TFLM does.
@@ -148,12 +164,20 @@ impl OpImpl for Softmax {
                 let p = quote!(::kiln::__private::SoftmaxS8Params {
                     rows: #rows, depth: #depth, input_multiplier: #m, input_left_shift: #ls, diff_min: #diff_min,
                 });
-                let k = if ot == DType::I16 {
-                    quote!(softmax_s8_s16)
-                } else {
-                    quote!(softmax_s8)
-                };
-                Ok(e.call(k, quote!(SoftmaxS8Params), p, &args))
+                if ot == DType::I16 {
+                    return Ok(e.call(quote!(softmax_s8_s16), quote!(SoftmaxS8Params), p, &args));
+                }
+                let exps = exp_table(m, ls, diff_min);
+                if 4 * exps.len() > EXP_TABLE_MAX_BYTES {
+                    return Ok(e.call(quote!(softmax_s8), quote!(SoftmaxS8Params), p, &args));
+                }
+                let exps = e.constant_i32(&exps);
+                Ok(e.call(
+                    quote!(softmax_s8_table),
+                    quote!(SoftmaxS8Params),
+                    p,
+                    &[Arg::Static(exps), Arg::In(input), Arg::Out(output)],
+                ))
             }
             _ => {
                 let (scale, _) = per_tensor(g, input, "input").map_err(err)?;
@@ -200,6 +224,24 @@ mod tests {
         let (m, ls, _) = int8_scaling(1e6, 1.0);
         assert_eq!(ls, 31);
         assert!(m > 0);
+    }
+
+    #[test]
+    fn exp_table_covers_differences_down_to_diff_min() {
+        for (beta, scale) in [(1.0, 0.1), (1.0, 0.0625), (1.0, 1.0 / 256.0), (2.0, 0.02)] {
+            let (m, ls, diff_min) = int8_scaling(beta, scale);
+            let t = exp_table(m, ls, diff_min);
+            assert_eq!(t.len(), 1 + diff_min.clamp(-255, 0).unsigned_abs() as usize);
+            assert_eq!(t[0], i32::MAX, "exp(0) is one in Q0");
+            for (d, e) in t.iter().enumerate() {
+                let want = (-f64::from(beta) * f64::from(scale) * d as f64).exp();
+                let got = f64::from(*e) / 2f64.powi(31);
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "exp(-{d}·{scale}) = {got}, not {want}"
+                );
+            }
+        }
     }
 
     #[test]

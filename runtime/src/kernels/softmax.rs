@@ -6,7 +6,7 @@
 //! −128) or int16 (scale 1/65536, zero point −32768); int16 input uses two 513-entry lookup
 //! tables (`exp` on [−10, 0] and `1/(1+x)` on [0, 1]) built by the compiler.
 
-use super::fixedpoint::{exp_on_negative_values, fx_mul, reciprocal};
+use super::fixedpoint::{fx_mul, reciprocal, softmax_exp};
 use crate::quant::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 
 /// Parameters of [`softmax_f32`].
@@ -61,15 +61,31 @@ pub struct SoftmaxS8Params {
 /// what a zero exponent gives in both places (TFLM skips it instead).
 #[inline(never)]
 fn exp_of_diff(p: &SoftmaxS8Params, diff: i32) -> i32 {
-    const SCALED_DIFF_INTEGER_BITS: i32 = 5;
     if diff < p.diff_min {
         return 0;
     }
-    let rescaled = fx_mul(
-        diff.wrapping_shl(p.input_left_shift as u32),
-        p.input_multiplier,
-    );
-    exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
+    softmax_exp(diff, p.input_multiplier, p.input_left_shift)
+}
+
+/// Entries of the exponent table of [`softmax_s8_table`] for a layer's `diff_min`: one per
+/// difference from 0 down to `diff_min` (an int8 difference is at least −255).
+pub const fn softmax_exp_table_len(diff_min: i32) -> usize {
+    let d = if diff_min < -255 { 255 } else { -diff_min };
+    if d < 0 {
+        1
+    } else {
+        d as usize + 1
+    }
+}
+
+/// The exponent table of [`softmax_s8_table`]: entry `d` is the exponent of difference `−d`
+/// ([`crate::kernels::fixedpoint::softmax_exp`]), for the [`softmax_exp_table_len`] differences
+/// `0 ≥ −d ≥ diff_min`. The compiler builds it at build time with the same function.
+pub fn softmax_exp_table(p: &SoftmaxS8Params, table: &mut [i32]) {
+    let n = softmax_exp_table_len(p.diff_min);
+    for (d, e) in table.iter_mut().take(n).enumerate() {
+        *e = softmax_exp(-(d as i32), p.input_multiplier, p.input_left_shift);
+    }
 }
 
 /// Conversion of a clamped softmax result to the output element type.
@@ -96,7 +112,12 @@ impl SoftmaxOut for i16 {
 
 /// TFLM's int8 softmax: the sum of the exponents in Q12.19 (each rescaled from Q0), its
 /// reciprocal, then each exponent times the reciprocal, shifted to the output's bits.
-fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mut [O]) {
+fn softmax_s8_impl<O: SoftmaxOut>(
+    p: &SoftmaxS8Params,
+    input: &[i8],
+    output: &mut [O],
+    exp_of_diff: impl Fn(i32) -> i32,
+) {
     const ACCUMULATION_INTEGER_BITS: i32 = 12;
     // Opaque, so that the loops over a row stay loops where the layer's parameters are constant
     // (a row is a few classes: not worth unrolling).
@@ -117,14 +138,14 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
         let max = i32::from(max);
         let mut sum: i32 = 0;
         for x in in_row {
-            let e = exp_of_diff(p, i32::from(*x) - max);
+            let e = exp_of_diff(i32::from(*x) - max);
             // Rescale from Q0 to Q12: a rounding right shift by 12.
             sum = sum.wrapping_add(rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS as u32));
         }
         let (scale, num_bits_over_unit) = reciprocal(sum, ACCUMULATION_INTEGER_BITS);
         let exponent = (num_bits_over_unit + 31 - O::BITS as i32).clamp(0, 31) as u32;
         for (x, y) in in_row.iter().zip(out_row.iter_mut()) {
-            let e = exp_of_diff(p, i32::from(*x) - max);
+            let e = exp_of_diff(i32::from(*x) - max);
             let unsat = rounding_divide_by_pot(fx_mul(scale, e), exponent);
             *y = O::from_i32(unsat.wrapping_add(out_min).max(out_min).min(out_max));
         }
@@ -134,12 +155,22 @@ fn softmax_s8_impl<O: SoftmaxOut>(p: &SoftmaxS8Params, input: &[i8], output: &mu
 /// int8 → int8 softmax (output scale 1/256, zero point −128), bit-exact with TFLM.
 #[inline(never)]
 pub fn softmax_s8(p: &SoftmaxS8Params, input: &[i8], output: &mut [i8]) {
-    softmax_s8_impl(p, input, output);
+    softmax_s8_impl(p, input, output, |d| exp_of_diff(p, d));
+}
+
+/// [`softmax_s8`] with the exponents looked up in `exps` ([`softmax_exp_table`], built by the
+/// compiler) instead of computed twice per element: bit-exact with it when `exps` is that
+/// table; a difference past the table's end (below `diff_min`) has exponent 0.
+#[inline(never)]
+pub fn softmax_s8_table(p: &SoftmaxS8Params, exps: &[i32], input: &[i8], output: &mut [i8]) {
+    softmax_s8_impl(p, input, output, |d| {
+        exps.get(d.unsigned_abs() as usize).copied().unwrap_or(0)
+    });
 }
 
 /// int8 → int16 softmax (output scale 1/65536, zero point −32768), bit-exact with TFLM.
 pub fn softmax_s8_s16(p: &SoftmaxS8Params, input: &[i8], output: &mut [i16]) {
-    softmax_s8_impl(p, input, output);
+    softmax_s8_impl(p, input, output, |d| exp_of_diff(p, d));
 }
 
 /// Parameters of [`softmax_s16`].
@@ -240,7 +271,10 @@ mod tests {
             let diff = i32::from(x) - i32::from(max);
             (diff >= p.diff_min).then(|| {
                 let shifted = diff.wrapping_mul(1i32.wrapping_shl(p.input_left_shift as u32));
-                exp_on_negative_values(srdhm(shifted, p.input_multiplier), 5)
+                super::super::fixedpoint::exp_on_negative_values(
+                    srdhm(shifted, p.input_multiplier),
+                    5,
+                )
             })
         };
         let (out_min, out_max) = (-(1i32 << (O::BITS - 1)), (1i32 << (O::BITS - 1)) - 1);
@@ -288,6 +322,11 @@ mod tests {
             softmax_s8(&p, &input, &mut got);
             reference_s8(&p, &input, &mut want);
             assert_eq!(got, want, "{p:?} {input:?}");
+            let mut exps = vec![0x5555_5555; softmax_exp_table_len(p.diff_min)];
+            softmax_exp_table(&p, &mut exps);
+            got.fill(0x33);
+            softmax_s8_table(&p, &exps, &input, &mut got);
+            assert_eq!(got, want, "table {p:?} {input:?}");
             let (mut got, mut want) = (vec![0i16; depth * rows], vec![0i16; depth * rows]);
             softmax_s8_s16(&p, &input, &mut got);
             reference_s8(&p, &input, &mut want);
