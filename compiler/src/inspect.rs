@@ -574,14 +574,19 @@ impl Report {
             );
             let _ = writeln!(
                 o,
-                "lower bound: {} bytes live at step {} ({at}): tensors {}",
+                "lower bound: {} bytes live at step {} ({at}): tensors {}{}",
                 lb.bytes,
                 lb.step,
                 lb.live
                     .iter()
                     .map(usize::to_string)
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if lb.scratch > 0 {
+                    format!(" and {} bytes of kernel scratch", lb.scratch)
+                } else {
+                    String::new()
+                }
             );
             let _ = writeln!(
                 o,

@@ -30,12 +30,15 @@ pub struct Plan {
 /// The busiest step of an execution order: a lower bound on any arena for that order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerBound {
-    /// Bytes simultaneously live at `step` (each buffer rounded up to [`ALIGN`]).
+    /// Bytes simultaneously live at `step`: the buffers and the scratch of the kernel running
+    /// then (each rounded up to [`ALIGN`]).
     pub bytes: usize,
     /// The operator step (position in execution order) where it is reached.
     pub step: usize,
     /// The buffers (alias roots) live at `step`, largest first.
     pub live: Vec<usize>,
+    /// Bytes of kernel scratch at `step` (included in `bytes`).
+    pub scratch: usize,
 }
 
 /// Byte alignment of every arena region.
@@ -63,26 +66,39 @@ impl Plan {
         })
     }
 
-    /// The largest number of bytes simultaneously live at one step: no placement of these
-    /// buffers in this execution order can use a smaller arena.
+    /// The largest number of bytes simultaneously live at one step, kernel scratch included: no
+    /// placement of these buffers in this execution order, with the kernels' scratch, can use a
+    /// smaller arena.
     pub fn lower_bound(&self) -> LowerBound {
         let steps = self
             .buffers()
             .filter_map(|t| self.lifetimes.get(t).copied().flatten())
             .map(|(_, b)| b + 1)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .max(self.scratch.len());
         let mut best = LowerBound {
             bytes: 0,
             step: 0,
             live: Vec::new(),
+            scratch: 0,
         };
         for step in 0..steps {
             let mut live: Vec<usize> = self.live_at(step).collect();
-            let bytes: usize = live.iter().map(|&t| align_up(self.size(t), ALIGN)).sum();
+            let scratch = self.scratch.get(step).copied().flatten().map_or(0, |r| r.1);
+            let bytes: usize = live
+                .iter()
+                .map(|&t| align_up(self.size(t), ALIGN))
+                .sum::<usize>()
+                + align_up(scratch, ALIGN);
             if bytes > best.bytes {
                 live.sort_by_key(|&t| (std::cmp::Reverse(self.size(t)), t));
-                best = LowerBound { bytes, step, live };
+                best = LowerBound {
+                    bytes,
+                    step,
+                    live,
+                    scratch: align_up(scratch, ALIGN),
+                };
             }
         }
         best
