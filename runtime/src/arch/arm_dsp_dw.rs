@@ -687,6 +687,62 @@ unsafe fn widen_one(src: *const u8, slot: *mut u8, l: &Lanes) {
     }
 }
 
+/// One input pixel of [`widen_four`] (its four channels' bytes loaded from r0, which moves on by
+/// r2) into one lane of each channel's part of the scratch: `strh` at `$at`, `$at + lr`,
+/// `$at + r12` and `$at + r11` (parts 0 to 3); then `$at` moves on one lane.
+macro_rules! four_lanes_of_a_pixel {
+    ($at:literal) => {
+        concat!(
+            "ldr r9, [r0]\n",
+            "add r0, r0, r2\n",
+            "sxtb16 r10, r9\n",
+            "sxtb16 r9, r9, ror #8\n",
+            "strh r10, [",
+            $at,
+            "]\n",
+            "strh r9, [",
+            $at,
+            ", lr]\n",
+            "lsr r10, r10, #16\n",
+            "lsr r9, r9, #16\n",
+            "strh r10, [",
+            $at,
+            ", r12]\n",
+            "strh r9, [",
+            $at,
+            ", r11]\n",
+            "add ",
+            $at,
+            ", ",
+            $at,
+            ", #2",
+        )
+    };
+}
+
+/// Two input pixels of [`widen_four`] (from r0, which moves on by twice r2) into a word of two
+/// lanes of each channel's part of the scratch (r8, r8 + lr, r8 + r12, r8 + r11): `pkhbt` and
+/// `pkhtb` pair the pixels' bytes of channels 0 and 1, and of 2 and 3, `sxtb16` widens them.
+macro_rules! four_lanes_of_two_pixels {
+    () => {
+        concat!(
+            "ldr r1, [r0]\n",
+            "ldr r3, [r0, r2]\n",
+            "add r0, r0, r2, lsl #1\n",
+            "pkhbt r9, r1, r3, lsl #16\n",
+            "pkhtb r3, r3, r1, asr #16\n",
+            "sxtb16 r1, r9\n",
+            "sxtb16 r9, r9, ror #8\n",
+            "sxtb16 r10, r3\n",
+            "sxtb16 r3, r3, ror #8\n",
+            "str r1, [r8]\n",
+            "str r9, [r8, lr]\n",
+            "str r10, [r8, r12]\n",
+            "str r3, [r8, r11]",
+        )
+    };
+}
+
 /// Four channels' input row from `src` into row slot `slot` of their four parts of the scratch
 /// (see [`Lanes`]): a head or tail pixel by one `ldr` (its four channels), two `sxtb16`, two
 /// `lsr` and four `strh`; a whole unit as two pairs of pixels, each two `ldr`, `pkhbt` and
@@ -705,66 +761,22 @@ unsafe fn widen_four(src: *const u8, slot: *mut u8, l: &Lanes) {
         asm!(
             "cbz r3, 2f",
             "1:",
-            "ldr r9, [r0]",
-            "add r0, r0, r2",
-            "sxtb16 r10, r9",
-            "sxtb16 r9, r9, ror #8",
-            "strh r10, [r1]",
-            "strh r9, [r1, lr]",
-            "lsr r10, r10, #16",
-            "lsr r9, r9, #16",
-            "strh r10, [r1, r12]",
-            "strh r9, [r1, r11]",
-            "add r1, r1, #2",
+            four_lanes_of_a_pixel!("r1"),
             "subs r3, r3, #1",
             "bne 1b",
             "2:",
             "cbz r4, 4f",
             "3:",
-            "ldr r1, [r0]",
-            "ldr r3, [r0, r2]",
-            "add r0, r0, r2, lsl #1",
-            "pkhbt r9, r1, r3, lsl #16",
-            "pkhtb r3, r3, r1, asr #16",
-            "sxtb16 r1, r9",
-            "sxtb16 r9, r9, ror #8",
-            "sxtb16 r10, r3",
-            "sxtb16 r3, r3, ror #8",
-            "str r1, [r8]",
-            "str r9, [r8, lr]",
-            "str r10, [r8, r12]",
-            "str r3, [r8, r11]",
-            "ldr r1, [r0]",
-            "ldr r3, [r0, r2]",
-            "add r0, r0, r2, lsl #1",
+            four_lanes_of_two_pixels!(),
             "add r8, r8, #4",
-            "pkhbt r9, r1, r3, lsl #16",
-            "pkhtb r3, r3, r1, asr #16",
-            "sxtb16 r1, r9",
-            "sxtb16 r9, r9, ror #8",
-            "sxtb16 r10, r3",
-            "sxtb16 r3, r3, ror #8",
-            "str r1, [r8]",
-            "str r9, [r8, lr]",
-            "str r10, [r8, r12]",
-            "str r3, [r8, r11]",
+            four_lanes_of_two_pixels!(),
             "add r8, r8, #20",
             "subs r4, r4, #1",
             "bne 3b",
             "4:",
             "cbz r5, 6f",
             "5:",
-            "ldr r9, [r0]",
-            "add r0, r0, r2",
-            "sxtb16 r10, r9",
-            "sxtb16 r9, r9, ror #8",
-            "strh r10, [r8]",
-            "strh r9, [r8, lr]",
-            "lsr r10, r10, #16",
-            "lsr r9, r9, #16",
-            "strh r10, [r8, r12]",
-            "strh r9, [r8, r11]",
-            "add r8, r8, #2",
+            four_lanes_of_a_pixel!("r8"),
             "subs r5, r5, #1",
             "bne 5b",
             "6:",
