@@ -621,18 +621,35 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
     if !p.fits(scratch.len(), table.len(), out.len()) {
         return;
     }
-    let [o1, o2, o3] = p.out;
-    let q = out.as_mut_ptr();
     // SAFETY: `fits` checked every read and write against the slices.
+    unsafe { quads_of(p, table.as_ptr(), scratch.as_ptr(), out.as_mut_ptr(), p.out) };
+}
+
+/// [`quads`] for the channels of `p` with pixel 0's outputs at `out` and those of pixels 1 to 3
+/// `offsets` bytes after them: the passes over the scratch and the entry step follow from
+/// `p.words`.
+///
+/// # Safety
+///
+/// As for [`quads`].
+#[inline(always)]
+unsafe fn quads_of(
+    p: &super::PointwiseQuads,
+    table: *const u32,
+    scratch: *const u32,
+    out: *mut i8,
+    [o1, o2, o3]: [usize; 3],
+) {
+    // SAFETY: the caller's guarantee.
     unsafe {
         quads(
-            table.as_ptr(),
-            scratch.as_ptr(),
+            table,
+            scratch,
             o1,
             o2,
             o3,
-            q,
-            q.wrapping_add(p.channels),
+            out,
+            out.wrapping_add(p.channels),
             p.words.div_ceil(4),
             p.k,
             (4 - p.words % 4) % 4,
@@ -785,20 +802,7 @@ pub fn quad_groups(
     // SAFETY: `QuadGroups::new` checked every read and write of the last group against slices
     // no longer than these; the groups before it read and write less, from fewer bytes in.
     unsafe {
-        each_group(g, src, w, out, |o, [o1, o2, o3]| {
-            quads(
-                t,
-                w,
-                o1,
-                o2,
-                o3,
-                o,
-                o.wrapping_add(p.channels),
-                p.words.div_ceil(4),
-                p.k,
-                (4 - p.words % 4) % 4,
-            );
-        });
+        each_group(g, src, w, out, |o, offsets| quads_of(p, t, w, o, offsets));
     }
 }
 
