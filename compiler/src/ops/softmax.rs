@@ -27,8 +27,9 @@ pub fn lower(op: &tflite::Operator<'_>) -> Result<Box<dyn OpImpl>, String> {
     Ok(Box::new(Softmax { beta }))
 }
 
-/// Integer bits of the rescaled input differences of the int8 kernel (Q5.26).
-const SCALED_DIFF_INTEGER_BITS: i32 = 5;
+/// Integer bits of the rescaled input differences of the int8 kernel (Q5.26), as the runtime's
+/// fixed point takes them.
+const SCALED_DIFF_INTEGER_BITS: i32 = kiln_fixedpoint::SOFTMAX_DIFF_INTEGER_BITS;
 
 /// TFLite's `PreprocessSoftmaxScaling` (double rounding build): the multiplier and left shift
 /// that take an input difference to Q5.26, and `diff_min` (`−CalculateInputRadius`).

@@ -486,16 +486,24 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
     // multiplier, `e − 1`, `k`, `ch`, the row's output end (set for the group's first channel,
     // then by the asm), the bias four times.
     let row_out = ow * ch;
-    let mut frames = [[0u32; 11]; 4];
+    let mut frames = [[
+        (4 * ring).wrapping_sub(6 * ow) as u32,
+        1usize.wrapping_sub(row_out) as u32,
+        0,
+        0,
+        r.k as u32,
+        ch as u32,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]; 4];
     for c0 in (0..ch).step_by(group) {
         for (g, frame) in frames.iter_mut().enumerate().take(group) {
             let t = &table[(c0 + g) * DW_ROWS_CHANNEL_WORDS..][..DW_ROWS_CHANNEL_WORDS];
-            frame[0] = (4 * ring).wrapping_sub(6 * ow) as u32;
-            frame[1] = 1usize.wrapping_sub(row_out) as u32;
             frame[2] = t[16];
             frame[3] = t[17];
-            frame[4] = r.k as u32;
-            frame[5] = ch as u32;
             frame[7..].fill(t[15]);
         }
         // Padded row `pr` goes to slot `j = pr % 3`; output row `pr − 2` then takes filter row

@@ -178,6 +178,15 @@ impl DwRect {
 /// [`crate::quant::requantize_fast`].
 pub const DW_ROWS_CHANNEL_WORDS: usize = 18;
 
+/// Channels [`dw3_rows`] widens together for `channels` channels ([`DwRows::group`]).
+pub const fn dw_rows_group(channels: usize) -> usize {
+    if channels.is_multiple_of(4) {
+        4
+    } else {
+        1
+    }
+}
+
 /// One image of a depthwise convolution with a 3×3 filter, stride 1 and no dilation, as
 /// [`dw3_rows`] runs it over groups of [`DwRows::group`] channels, each channel's three input
 /// rows widened to 16-bit lanes in its own part of the scratch: [`DwRows::units`] units of six
@@ -217,11 +226,7 @@ impl DwRows {
     /// Channels widened together: four when the channel count is a multiple of 4 (one word
     /// load reads a pixel's four), else one.
     pub const fn group(&self) -> usize {
-        if self.channels.is_multiple_of(4) {
-            4
-        } else {
-            1
-        }
+        dw_rows_group(self.channels)
     }
 
     /// Scratch words per channel of a group: [`Self::units`] units of six words.

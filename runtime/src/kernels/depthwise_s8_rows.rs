@@ -18,15 +18,14 @@
 //! when it has proven every accumulator lies in its domain.
 
 use super::conv::ConvQuantParams;
-use crate::arch::{clamp_bytes, dw3_rows, DwRows};
+use crate::arch::{clamp_bytes, dw3_rows, dw_rows_group, DwRows};
 
 /// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row and
 /// `channels` channels: one unit of six words per four outputs, and one more, for each channel
 /// widened at once (four when `channels` is a multiple of 4, else one; see
 /// [`crate::arch::DwRows::group`]).
 pub const fn dw_rows_scratch_bytes(output_width: usize, channels: usize) -> usize {
-    let group = if channels.is_multiple_of(4) { 4 } else { 1 };
-    24 * (output_width / 4 + 1) * group
+    24 * (output_width / 4 + 1) * dw_rows_group(channels)
 }
 
 /// The table [`depthwise_3x3_rows_s8`] expects, from TFLite's `[1, 3, 3, channels]` weights, the
