@@ -54,6 +54,36 @@ pub fn requantize_fast(acc: i32, multiplier: i32, shift: i8, k: i32) -> i32 {
     t.wrapping_add(k) >> 1
 }
 
+/// Whether a layer needs [`requantize_fast`]'s sign correction, or may use
+/// [`requantize_fast_clamped`]. The correction moves only results of a negative high product
+/// `h`, which are at most `output_offset` with it or without it, so when the activation minimum
+/// is at least `output_offset` (a fused ReLU or ReLU6, or an output zero point of −128) the
+/// clamp maps both to the minimum.
+pub const fn needs_sign_fix(output_offset: i32, activation_min: i32) -> bool {
+    output_offset > activation_min
+}
+
+/// [`requantize_fast`] without the sign correction (one instruction fewer in the asm loops):
+/// equal to it for `h ≥ 0`, and for `h < 0` both are at most `(k − 1) / 2`, the output offset.
+/// Exact only for layers that clamp every output to at least that offset (see
+/// [`needs_sign_fix`]).
+#[inline(always)]
+pub fn requantize_fast_clamped(acc: i32, multiplier: i32, shift: i8, k: i32) -> i32 {
+    let h = crate::arch::smmulr(acc.wrapping_shl(1), multiplier);
+    let t = h >> ((!shift) as u32 & 31);
+    t.wrapping_add(k) >> 1
+}
+
+/// [`requantize_fast`] when `sign_fix`, else [`requantize_fast_clamped`].
+#[inline(always)]
+pub fn requantize_fast_as(sign_fix: bool, acc: i32, multiplier: i32, shift: i8, k: i32) -> i32 {
+    if sign_fix {
+        requantize_fast(acc, multiplier, shift, k)
+    } else {
+        requantize_fast_clamped(acc, multiplier, shift, k)
+    }
+}
+
 /// Multiplies a 64-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
 /// `MultiplyByQuantizedMultiplier(int64_t, int32_t, int)` does (used by 16x8 kernels):
 /// the multiplier is first rounded to 16 bits, then a single rounding shift (ties towards
@@ -115,6 +145,47 @@ mod tests {
             let got = requantize_fast(acc, m, shift, 1 + 2 * zo);
             assert_eq!(got, want, "acc {acc} m {m} shift {shift} zo {zo}");
         }
+    }
+
+    /// Without the sign correction the outputs differ (negative ties exist in every domain),
+    /// but never once clamped to an activation minimum of at least the output offset.
+    #[test]
+    fn clamped_requantize_matches_once_clamped() {
+        let mut x: u64 = 0x0fed_cba9_8765_4321;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut differ = 0;
+        for _ in 0..400_000 {
+            let acc = (next(2 * (FAST_ACC_LIMIT as u64 - 1) + 1) as i64 - (FAST_ACC_LIMIT - 1))
+                >> next(28);
+            let acc = acc as i32;
+            let m = (1 << 30) + next(1 << 30) as i32;
+            let shift = -1 - next(12) as i8;
+            let zo = next(256) as i32 - 128;
+            let lo = zo.max(-128) + next(4) as i32;
+            let k = 1 + 2 * zo;
+            let (fixed, clamped) = (
+                requantize_fast(acc, m, shift, k),
+                requantize_fast_clamped(acc, m, shift, k),
+            );
+            differ += usize::from(fixed != clamped);
+            assert!(!needs_sign_fix(zo, lo));
+            let clamp = |v: i32| v.clamp(lo.min(127), 127);
+            assert_eq!(
+                clamp(clamped),
+                clamp(fixed),
+                "acc {acc} m {m} shift {shift} zo {zo}"
+            );
+            assert_eq!(requantize_fast_as(true, acc, m, shift, k), fixed);
+        }
+        assert!(
+            differ > 100,
+            "{differ} outputs differ without the correction"
+        );
     }
 
     #[test]

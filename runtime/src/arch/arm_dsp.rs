@@ -640,20 +640,18 @@ unsafe fn quads_of(
     out: *mut i8,
     [o1, o2, o3]: [usize; 3],
 ) {
+    let (end, passes, skip) = (
+        out.wrapping_add(p.channels),
+        p.words.div_ceil(4),
+        (4 - p.words % 4) % 4,
+    );
     // SAFETY: the caller's guarantee.
     unsafe {
-        quads(
-            table,
-            scratch,
-            o1,
-            o2,
-            o3,
-            out,
-            out.wrapping_add(p.channels),
-            p.words.div_ceil(4),
-            p.k,
-            (4 - p.words % 4) % 4,
-        );
+        if p.sign_fix {
+            quads::<true>(table, scratch, o1, o2, o3, out, end, passes, p.k, skip);
+        } else {
+            quads::<false>(table, scratch, o1, o2, o3, out, end, passes, p.k, skip);
+        }
     }
 }
 
@@ -671,7 +669,7 @@ unsafe fn quads_of(
 /// `table`, `scratch` and the outputs must hold what [`super::PointwiseQuads::fits`] checks.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn quads(
+unsafe fn quads<const FIX: bool>(
     table: *const u32,
     scratch: *const u32,
     o1: usize,
@@ -754,6 +752,7 @@ unsafe fn quads(
             out("r11") _,
             inout("r12") skip => _,
             out("lr") _,
+            fix = const FIX as u32,
         );
     }
 }
@@ -827,14 +826,15 @@ pub fn quad_groups_wide(
     // steps; the groups before it read and write less, from fewer bytes in.
     unsafe {
         each_group(g, src, w, out, |o, offsets| {
-            quads_wide(
-                t,
-                w,
-                offsets,
-                o,
+            let (end, skip) = (
                 o.wrapping_add(p.channels),
                 super::QUADS_WIDE_STEPS - p.words,
             );
+            if p.sign_fix {
+                quads_wide::<true>(t, w, offsets, o, end, skip);
+            } else {
+                quads_wide::<false>(t, w, offsets, o, end, skip);
+            }
         });
     }
 }
@@ -913,7 +913,7 @@ macro_rules! dot_1x4_wide_step {
 /// The table must hold the channels' wide words up to `end`, `scratch` the window's widened
 /// steps, and `skip` be at most [`super::QUADS_WIDE_STEPS`] minus one.
 #[inline(never)]
-unsafe fn quads_wide(
+unsafe fn quads_wide<const FIX: bool>(
     table: *const u32,
     scratch: *const u32,
     [o1, o2, o3]: [usize; 3],
@@ -982,6 +982,7 @@ unsafe fn quads_wide(
             out("r11") _,
             inout("r12") skip => _,
             inout("lr") out => _,
+            fix = const FIX as u32,
         );
     }
 }
@@ -989,9 +990,20 @@ unsafe fn quads_wide(
 /// Every channel pair of one row (see [`super::FcRow`]): per pair the two sums start at the
 /// biases, run over the widened row eight inputs at a time (one `ldm` of inputs, one of weights,
 /// eight `sxtb16`, eight `smlad`, the loop: twenty instructions per sixteen products), are
-/// requantized by `requantize_fast` and stored. Does nothing unless [`super::FcRow::fits`].
-#[inline(never)]
+/// requantized by `requantize_fast` (without the sign correction unless `r.sign_fix`) and
+/// stored. Does nothing unless [`super::FcRow::fits`].
+#[inline(always)]
 pub fn fc_row(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
+    if r.sign_fix {
+        fc_row_as::<true>(r, wide, table, out);
+    } else {
+        fc_row_as::<false>(r, wide, table, out);
+    }
+}
+
+/// [`fc_row`] with the sign correction when `FIX`.
+#[inline(never)]
+fn fc_row_as<const FIX: bool>(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
     if !r.fits(wide.len(), table.len(), out.len()) {
         return;
     }
@@ -1059,6 +1071,7 @@ pub fn fc_row(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
             out("r11") _,
             out("r12") _,
             out("lr") _,
+            fix = const FIX as u32,
         );
     }
 }
@@ -1385,6 +1398,7 @@ unsafe fn pointwise_add_asm(
             out("r11") _,
             out("r12") _,
             out("lr") _,
+            fix = const 1,
         );
     }
 }

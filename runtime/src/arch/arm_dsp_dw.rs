@@ -457,7 +457,16 @@ macro_rules! dw_rows_slot {
 /// of each channel is one asm loop of four outputs per step: per slot `ldrd` + `ldr` of the
 /// lanes, `ldm` of the filter row's weights, eight `smlad`/`smlabb`/`smlatt`; then
 /// `requantize_fast`, `ssat` and four `strb`. Does nothing unless [`DwRows::fits`].
-pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
+///
+/// The requantization leaves out the sign correction unless `FIX`
+/// ([`crate::quant::needs_sign_fix`]).
+pub fn dw3_rows<const FIX: bool>(
+    r: &DwRows,
+    table: &[u32],
+    x: &[u8],
+    blocks: &mut [u32],
+    out: &mut [i8],
+) {
     if !r.fits(x.len(), table.len(), blocks.len(), out.len()) {
         return;
     }
@@ -597,6 +606,7 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
                     out("r11") _,
                     out("r12") _,
                     out("lr") _,
+                    fix = const FIX as u32,
                 );
             }
         }

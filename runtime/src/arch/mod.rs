@@ -21,7 +21,10 @@ pub use portable::*;
 /// [`crate::quant::requantize_fast`] of the sum in register `$a`, in place, as five DSP
 /// instructions for the asm loops: `smmlar` by twice the multiplier (register `$m`), the sign
 /// correction, `asr` by `e − 1` (the low byte of register `$e`), `add` of `k` (register `$k`) and
-/// `ssat #8, asr #1`: saturated to int8 (a narrower activation range is the caller's).
+/// `ssat #8, asr #1`: saturated to int8 (a narrower activation range is the caller's). The asm
+/// names a `fix` const operand: 0 leaves out the sign correction
+/// ([`crate::quant::requantize_fast_clamped`], for layers [`crate::quant::needs_sign_fix`]
+/// clears).
 #[cfg(kiln_dsp)]
 macro_rules! requant_fast_asm {
     ($a:literal, $m:literal, $e:literal, $k:literal) => {
@@ -35,6 +38,7 @@ macro_rules! requant_fast_asm {
             ", ",
             $a,
             "\n",
+            ".if {fix}\n",
             "add ",
             $a,
             ", ",
@@ -42,6 +46,7 @@ macro_rules! requant_fast_asm {
             ", ",
             $a,
             ", asr #31\n",
+            ".endif\n",
             "asr ",
             $a,
             ", ",
@@ -382,6 +387,9 @@ pub struct FcRow {
     pub words: usize,
     /// Channel pairs (at least 1).
     pub pairs: usize,
+    /// Whether the requantization needs its sign correction
+    /// ([`crate::quant::needs_sign_fix`]).
+    pub sign_fix: bool,
 }
 
 impl FcRow {
@@ -424,6 +432,9 @@ pub struct PointwiseQuads {
     pub out: [usize; 3],
     /// `1 + 2 · output_offset`.
     pub k: i32,
+    /// Whether the requantization needs its sign correction
+    /// ([`crate::quant::needs_sign_fix`]).
+    pub sign_fix: bool,
 }
 
 /// Steps of four inputs [`quad_groups_wide`] unrolls: its windows hold at most 32 inputs.

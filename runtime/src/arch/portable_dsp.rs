@@ -198,7 +198,7 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             }
         }
         let m = (t[words + 1] >> 1) as i32;
-        store_quad(out, c, p.out, acc, (m, !((head & 0xFF) as i8), p.k));
+        store_quad(p, out, c, acc, (m, !((head & 0xFF) as i8), p.k));
     }
 }
 
@@ -220,18 +220,25 @@ fn pointwise_quads_wide(p: &super::PointwiseQuads, wide: &[u32], table: &[u32], 
             }
         }
         let (m, ek) = ((t[4 + 2 * words] >> 1) as i32, t[5 + 2 * words] as i32);
-        store_quad(out, c, p.out, acc, (m, !(ek as i8), ek >> 8));
+        store_quad(p, out, c, acc, (m, !(ek as i8), ek >> 8));
     }
 }
 
-/// Channel `c`'s four sums requantized by `requantize_fast` with `(m, shift, k)`, saturated to
-/// int8 and stored at `out[c]` and `offsets` bytes after it, pixel 3 first as the asm stores
-/// them.
-fn store_quad(out: &mut [i8], c: usize, offsets: [usize; 3], acc: [i32; 4], rq: (i32, i8, i32)) {
+/// Channel `c`'s four sums requantized by `requantize_fast` with `(m, shift, k)` (without the
+/// sign correction unless `p.sign_fix`), saturated to int8 and stored at `out[c]` and `p.out`
+/// bytes after it, pixel 3 first as the asm stores them.
+fn store_quad(
+    p: &super::PointwiseQuads,
+    out: &mut [i8],
+    c: usize,
+    acc: [i32; 4],
+    rq: (i32, i8, i32),
+) {
     let (m, shift, k) = rq;
-    let [o1, o2, o3] = offsets;
+    let [o1, o2, o3] = p.out;
     for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
-        out[at + c] = crate::quant::requantize_fast(a, m, shift, k).clamp(-128, 127) as i8;
+        let v = crate::quant::requantize_fast_as(p.sign_fix, a, m, shift, k);
+        out[at + c] = v.clamp(-128, 127) as i8;
     }
 }
 
@@ -336,7 +343,8 @@ pub fn fc_row(r: &super::FcRow, wide: &[u32], table: &[u32], out: &mut [i8]) {
         let q = &t[2 + 2 * r.words..];
         for (c, (a, o)) in acc.into_iter().zip(o.iter_mut()).enumerate() {
             let (m, ek) = ((q[c] >> 1) as i32, q[2 + c] as i32);
-            *o = crate::quant::requantize_fast(a, m, !(ek as i8), ek >> 8).clamp(-128, 127) as i8;
+            let v = crate::quant::requantize_fast_as(r.sign_fix, a, m, !(ek as i8), ek >> 8);
+            *o = v.clamp(-128, 127) as i8;
         }
     }
 }

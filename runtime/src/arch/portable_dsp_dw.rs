@@ -114,8 +114,15 @@ fn rect(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
 /// over the three slots, slot `j` with filter row `(j − y) mod 3` (table words `3s .. 3s + 9`
 /// for `s = (3 − y mod 3) mod 3`), wrapping adds;
 /// `out = clamp(requantize_fast(acc, multiplier, shift, k), -128, 127)` at
-/// `(y · output_width + x) · channels + c`. Does nothing unless [`DwRows::fits`].
-pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &mut [i8]) {
+/// `(y · output_width + x) · channels + c` (`requantize_fast_clamped` unless `FIX`). Does
+/// nothing unless [`DwRows::fits`].
+pub fn dw3_rows<const FIX: bool>(
+    r: &DwRows,
+    table: &[u32],
+    x: &[u8],
+    blocks: &mut [u32],
+    out: &mut [i8],
+) {
     if !r.fits(x.len(), table.len(), blocks.len(), out.len()) {
         return;
     }
@@ -150,7 +157,7 @@ pub fn dw3_rows(r: &DwRows, table: &[u32], x: &[u8], blocks: &mut [u32], out: &m
             for g in 0..group {
                 let c = c0 + g;
                 let t = &table[c * DW_ROWS_CHANNEL_WORDS..(c + 1) * DW_ROWS_CHANNEL_WORDS];
-                row(r, &blocks[g * ring..(g + 1) * ring], t, s, y, c, out);
+                row::<FIX>(r, &blocks[g * ring..(g + 1) * ring], t, s, y, c, out);
             }
         }
     }
@@ -187,7 +194,15 @@ fn widen(r: &DwRows, blocks: &mut [u32], pr: usize, x: &[u8], c: usize, zero: u3
 
 /// Output row `y` of channel `c`, with filter row `(j − y) mod 3` on slot `j` (`t` words from
 /// `3s`).
-fn row(r: &DwRows, blocks: &[u32], t: &[u32], s: usize, y: usize, c: usize, out: &mut [i8]) {
+fn row<const FIX: bool>(
+    r: &DwRows,
+    blocks: &[u32],
+    t: &[u32],
+    s: usize,
+    y: usize,
+    c: usize,
+    out: &mut [i8],
+) {
     let (Some(w), Some(&bias), Some(&m2), Some(&sh)) =
         (t.get(3 * s..3 * s + 9), t.get(15), t.get(16), t.get(17))
     else {
@@ -212,7 +227,7 @@ fn row(r: &DwRows, blocks: &[u32], t: &[u32], s: usize, y: usize, c: usize, out:
             }
         }
         for (o, a) in acc.iter().enumerate() {
-            let v = crate::quant::requantize_fast(*a, m, !(sh as i8), r.k);
+            let v = crate::quant::requantize_fast_as(FIX, *a, m, !(sh as i8), r.k);
             let at = (y * r.output_width + 4 * q + o) * r.channels + c;
             if let Some(d) = out.get_mut(at) {
                 *d = v.clamp(-128, 127) as i8;

@@ -148,6 +148,7 @@ fn band_quads<const WIDE: bool>(
         channels: od,
         out: [1, 2, 3].map(|i| if i <= last { i * od } else { 0 }),
         k: 1 + 2 * p.output_offset,
+        sign_fix: crate::quant::needs_sign_fix(p.output_offset, p.activation_min),
     };
     let (image, pixels, zero) = (ih * iw * d, oh * ow, (-p.input_offset) as u8);
     let x: &[u8] = bytemuck::cast_slice(input);

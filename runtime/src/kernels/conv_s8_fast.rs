@@ -392,6 +392,7 @@ pub fn fully_connected_row_s8(
     let r = FcRow {
         words: d / 4,
         pairs: od / 2,
+        sign_fix: crate::quant::needs_sign_fix(p.output_offset, p.activation_min),
     };
     let (Ok(wide), Some(x)) = (
         bytemuck::try_cast_slice_mut::<u8, u32>(scratch),
@@ -599,7 +600,7 @@ pub fn pointwise_quads_s8(
         let Some(out) = output.get_mut(px * od..) else {
             return;
         };
-        let quads = quad_params(words, od, last, p.output_offset);
+        let quads = quad_params(words, od, last, (p.output_offset, p.activation_min));
         quad_channels(&quads, scratch, table, (lo, hi), out);
     }
 }
@@ -626,7 +627,7 @@ pub fn pointwise_quads_s8_in_place(p: &PointwiseS8Params, table: &[i32], io: &mu
         let Some(out) = io.get_mut(px * od..) else {
             return;
         };
-        let quads = quad_params(words, od, last, p.output_offset);
+        let quads = quad_params(words, od, last, (p.output_offset, p.activation_min));
         quad_channels(&quads, scratch, table, (lo, hi), out);
     }
 }
@@ -662,19 +663,20 @@ fn widen_pixels(x: &[u8], (px, n, d): (usize, usize, usize), scratch: &mut [u32]
 }
 
 /// The [`PointwiseQuads`] of a group of four pixels whose last real one is `last` (the rest
-/// repeat it, writing its outputs again).
+/// repeat it, writing its outputs again), for a layer's output offset and activation minimum.
 #[inline(always)]
 pub(crate) fn quad_params(
     words: usize,
     od: usize,
     last: usize,
-    output_offset: i32,
+    (output_offset, activation_min): (i32, i32),
 ) -> PointwiseQuads {
     PointwiseQuads {
         words,
         channels: od,
         out: [1, 2, 3].map(|i| i.min(last) * od),
         k: 1 + 2 * output_offset,
+        sign_fix: crate::quant::needs_sign_fix(output_offset, activation_min),
     }
 }
 
@@ -1036,7 +1038,7 @@ impl<'a> Windows<'a> {
         let Some(o) = out.get_mut(px * od..) else {
             return;
         };
-        let quads = quad_params(kp / 4, od, last, p.output_offset);
+        let quads = quad_params(kp / 4, od, last, (p.output_offset, p.activation_min));
         let range = (p.activation_min, p.activation_max);
         quad_channels(&quads, wide, bytemuck::cast_slice(table), range, o);
     }
@@ -1450,8 +1452,8 @@ pub(crate) mod tests {
                 multiplier: &m,
                 shift: &s,
             };
-            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
-            let hi = 127 - r.next(50) as i32;
+            let (zo, lo) = output_range(&mut r);
+            let hi = 127 - r.next(27) as i32;
             let fp = FullyConnectedS8Params {
                 batches: pixels,
                 input_depth: d,
@@ -1505,8 +1507,8 @@ pub(crate) mod tests {
                 multiplier: &m,
                 shift: &s,
             };
-            let (zo, lo) = (r.next(256) as i32 - 128, -128 + r.next(50) as i32);
-            let hi = 127 - r.next(50) as i32;
+            let (zo, lo) = output_range(&mut r);
+            let hi = 127 - r.next(27) as i32;
             let fp = FullyConnectedS8Params {
                 batches: pixels,
                 input_depth: d,
@@ -1572,11 +1574,12 @@ pub(crate) mod tests {
                 shift: &s,
             };
             let full = i % 3 == 0;
-            let (zo, lo, hi) = (
-                r.next(256) as i32 - 128,
-                if full { -128 } else { -128 + r.next(50) as i32 },
-                if full { 127 } else { 127 - r.next(50) as i32 },
-            );
+            let (zo, lo) = output_range(&mut r);
+            let (lo, hi) = if full {
+                (zo.min(-128), 127)
+            } else {
+                (lo, 127 - r.next(27) as i32)
+            };
             let fp = FullyConnectedS8Params {
                 batches: 1,
                 input_depth: d,
@@ -1641,13 +1644,28 @@ pub(crate) mod tests {
     }
 
     fn random_params(r: &mut Lcg, geometry: ConvGeometry) -> ConvQuantParams {
+        let input_offset = r.next(256) as i32 - 127;
+        let (output_offset, activation_min) = output_range(r);
         ConvQuantParams {
             geometry,
-            input_offset: r.next(256) as i32 - 127,
-            output_offset: r.next(256) as i32 - 128,
-            activation_min: -128 + r.next(40) as i32,
-            activation_max: 127 - r.next(40) as i32,
+            input_offset,
+            output_offset,
+            activation_min,
+            activation_max: 127 - r.next(27) as i32,
         }
+    }
+
+    /// A random output offset and activation minimum: a third of the time a fused ReLU (the
+    /// minimum at the offset, so the kernels leave out the requantization's sign correction),
+    /// else any offset and a minimum near −128.
+    pub(crate) fn output_range(r: &mut Lcg) -> (i32, i32) {
+        let zo = r.next(256) as i32 - 128;
+        let lo = if r.next(3) == 0 {
+            zo.min(100)
+        } else {
+            -128 + r.next(50) as i32
+        };
+        (zo, lo)
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 use super::conv::ConvQuantParams;
 use crate::arch::{clamp_bytes, dw3_rows, dw_rows_group, DwRows};
+use crate::quant::needs_sign_fix;
 
 /// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row and
 /// `channels` channels: one unit of six words per four outputs, and one more, for each channel
@@ -105,7 +106,12 @@ pub fn depthwise_3x3_rows_s8(
         .zip(output.chunks_exact_mut(frame))
         .take(g.batches)
     {
-        dw3_rows(&r, table, img, blocks, out);
+        let rows = if needs_sign_fix(p.output_offset, p.activation_min) {
+            dw3_rows::<true>
+        } else {
+            dw3_rows::<false>
+        };
+        rows(&r, table, img, blocks, out);
     }
     // A fused activation narrower than int8, after the int8 saturation (the same result).
     let (lo, hi) = (p.activation_min, p.activation_max);
@@ -172,12 +178,20 @@ mod tests {
                 pad_width: pad,
             };
             let narrow = rng.below(4) == 0;
+            let (input_offset, output_offset) =
+                (rng.below(256) as i32 - 127, rng.below(256) as i32 - 128);
+            // A third of the cases a fused ReLU: no sign correction in the requantization.
+            let relu = rng.below(3) == 0;
             let p = ConvQuantParams {
                 geometry,
-                input_offset: rng.below(256) as i32 - 127,
-                output_offset: rng.below(256) as i32 - 128,
-                activation_min: if narrow { -100 } else { -128 },
-                activation_max: if narrow { 90 } else { 127 },
+                input_offset,
+                output_offset,
+                activation_min: match (relu, narrow) {
+                    (true, _) => output_offset.min(100),
+                    (false, true) => -100,
+                    (false, false) => -128,
+                },
+                activation_max: if narrow { 110 } else { 127 },
             };
             let weights: Vec<i8> = (0..9 * ch).map(|_| rng.byte()).collect();
             let bias: Vec<i32> = (0..ch).map(|_| rng.below(40_000) as i32 - 20_000).collect();

@@ -805,12 +805,12 @@ fn fc_row_matches() -> bool {
             multiplier: &m[..od],
             shift: &s[..od],
         };
-        let narrow = next(2) == 0;
-        let (zo, lo, hi) = (
-            next(256) as i32 - 128,
-            if narrow { -128 + next(50) as i32 } else { -128 },
-            if narrow { 127 - next(50) as i32 } else { 127 },
-        );
+        let zo = next(256) as i32 - 128;
+        let (lo, hi) = match next(3) {
+            0 => (-128 + next(50) as i32, 127 - next(50) as i32),
+            1 => (zo.min(100), 127),
+            _ => (-128, 127),
+        };
         let fp = FullyConnectedS8Params {
             batches: 1,
             input_depth: d,
@@ -846,31 +846,40 @@ fn fc_row_matches() -> bool {
     ok
 }
 
-/// Pseudo-random int8 quantization of a depthwise test layer: input and output offsets, and a
-/// fused activation range (full int8 one time in three).
+/// Pseudo-random int8 quantization of a test layer: input and output offsets, and a fused
+/// activation range (full int8 one time in three, a ReLU from the output offset one time in
+/// three: the kernels then leave out the requantization's sign correction).
 fn random_quant(
     geometry: kiln::kernels::ConvGeometry,
     next: &mut impl FnMut(usize) -> usize,
 ) -> kiln::kernels::ConvQuantParams {
-    let full = next(3) == 0;
+    let (input_offset, output_offset) = (next(256) as i32 - 127, next(256) as i32 - 128);
+    let (activation_min, activation_max) = match next(3) {
+        0 => (-128, 127),
+        1 => (output_offset.min(100), 127),
+        _ => (-128 + next(60) as i32, 127 - next(60) as i32),
+    };
     kiln::kernels::ConvQuantParams {
         geometry,
-        input_offset: next(256) as i32 - 127,
-        output_offset: next(256) as i32 - 128,
-        activation_min: if full { -128 } else { -128 + next(60) as i32 },
-        activation_max: if full { 127 } else { 127 - next(60) as i32 },
+        input_offset,
+        output_offset,
+        activation_min,
+        activation_max,
     }
 }
 
-/// Pseudo-random biases, multipliers (in `[2^30, 2^31)`) and shifts (mostly `-1..=-12`, one
-/// time in four down to `-31`) of the first `ch` of `N` channels; the rest are 0.
+/// Pseudo-random biases (one time in three up to ±2^20, else ±2^15, so that many outputs lie
+/// inside int8 and their rounding ties are checked), multipliers (in `[2^30, 2^31)`) and shifts
+/// (mostly `-1..=-12`, one time in four down to `-31`) of the first `ch` of `N` channels; the
+/// rest are 0.
 fn random_requant<const N: usize>(
     ch: usize,
     next: &mut impl FnMut(usize) -> usize,
 ) -> ([i32; N], [i32; N], [i8; N]) {
     let (mut bias, mut m, mut s) = ([0i32; N], [0i32; N], [0i8; N]);
     for c in 0..ch {
-        bias[c] = next(1 << 21) as i32 - (1 << 20);
+        let b = if next(3) == 0 { 20 } else { 15 };
+        bias[c] = next(2 << b) as i32 - (1 << b);
         m[c] = (1 << 30) + next(1 << 30) as i32;
         let range = if next(4) == 0 { 31 } else { 12 };
         s[c] = -1 - next(range) as i8;
