@@ -23,6 +23,16 @@ pub fn quantize_multiplier(m: f64) -> (i32, i32) {
     (q as i32, shift)
 }
 
+/// The largest right shift of `kiln::quant::requantize_doubled` (`kiln::quant::DOUBLED_MAX_SHIFT`,
+/// which the compiler cannot link): the kernels whose tables are doubled add `k · 2^(e − 1)` to a
+/// high product below 2^30, and both must fit 32 bits.
+pub const DOUBLED_MAX_SHIFT: i32 = 23;
+
+/// Whether a layer's (negative) `shift` suits the doubled kernels: `-23..=-1`.
+pub fn doubled_shift_ok(shift: i32) -> bool {
+    (-DOUBLED_MAX_SHIFT..=-1).contains(&shift)
+}
+
 /// C's `frexp`: `x = fraction · 2^exp` with `0.5 ≤ |fraction| < 1`.
 pub fn frexp(x: f64) -> (f64, i32) {
     if x == 0.0 || !x.is_finite() {

@@ -84,6 +84,37 @@ pub fn requantize_fast_as(sign_fix: bool, acc: i32, multiplier: i32, shift: i8, 
     }
 }
 
+/// The largest right shift `e` (`shift = −e`) [`requantize_doubled`] takes: `k · 2^(e − 1)`
+/// plus the high product must fit 32 bits.
+pub const DOUBLED_MAX_SHIFT: u32 = 23;
+
+/// The high word [`requantize_doubled`] adds: `k · 2^(e − 1)` (`k = 1 + 2 · output_offset`).
+pub const fn doubled_k(k: i32, e: u32) -> i32 {
+    k.wrapping_shl(e.wrapping_sub(1))
+}
+
+/// [`requantize_fast`] (or, without `fix`, [`requantize_fast_clamped`]) of a doubled sum
+/// `acc2 = 2 · acc`, as the kernels whose weights and biases the compiler doubled at build time
+/// compute it: `smmlar` of `acc2` by the multiplier itself with `kk` ([`doubled_k`]) as the high
+/// word, an arithmetic shift right by `e`, then the int8 saturation (the caller's): three DSP
+/// instructions, four with the sign correction. For `|acc| < 2^30` and `e` in
+/// `1..=`[`DOUBLED_MAX_SHIFT`] it equals them exactly:
+///
+/// `requantize_fast` is `⌊(h − [h<0]) / 2^(e−1)⌋ + k` halved, that is `⌊(h − [h<0] + kk) / 2^e⌋`,
+/// with `h = smmulr(acc2, m)`. The correction may use the sign of `acc2` instead of `h`'s: they
+/// differ only when `h = 0`, and `⌊(kk − 1) / 2^e⌋ = ⌊kk / 2^e⌋` (`kk / 2^e` is the offset plus
+/// one half).
+#[inline(always)]
+pub fn requantize_doubled(fix: bool, acc2: i32, multiplier: i32, e: u32, kk: i32) -> i32 {
+    let high = if fix {
+        kk.wrapping_sub(i32::from(acc2 < 0))
+    } else {
+        kk
+    };
+    let h = (i64::from(high) << 32) + i64::from(acc2) * i64::from(multiplier) + (1 << 31);
+    ((h >> 32) as i32) >> (e & 31)
+}
+
 /// Multiplies a 64-bit accumulator by `multiplier · 2^(shift − 31)` the way TFLM's
 /// `MultiplyByQuantizedMultiplier(int64_t, int32_t, int)` does (used by 16x8 kernels):
 /// the multiplier is first rounded to 16 bits, then a single rounding shift (ties towards
@@ -186,6 +217,42 @@ mod tests {
             differ > 100,
             "{differ} outputs differ without the correction"
         );
+    }
+
+    /// The doubled form equals `requantize_fast` (with the correction) and
+    /// `requantize_fast_clamped` (without it) for every sum of the domain and shift up to 23.
+    #[test]
+    fn doubled_requantize_matches_fast_inside_its_domain() {
+        let mut x: u64 = 0x2468_ace1_3579_bdf0;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let limit = FAST_ACC_LIMIT - 1;
+        for i in 0..400_000 {
+            let acc = match i % 5 {
+                0 => [0, 1, -1, limit, -limit][next(5) as usize] as i32,
+                _ => ((next(2 * limit as u64 + 1) as i64 - limit) >> next(28)) as i32,
+            };
+            let m = (1 << 30) + next(1 << 30) as i32;
+            let e = 1 + next(u64::from(DOUBLED_MAX_SHIFT)) as u32;
+            let zo = next(256) as i32 - 128;
+            let k = 1 + 2 * zo;
+            let shift = -(e as i8);
+            let kk = doubled_k(k, e);
+            assert_eq!(
+                requantize_doubled(true, 2 * acc, m, e, kk),
+                requantize_fast(acc, m, shift, k),
+                "acc {acc} m {m} e {e} zo {zo}"
+            );
+            assert_eq!(
+                requantize_doubled(false, 2 * acc, m, e, kk),
+                requantize_fast_clamped(acc, m, shift, k),
+                "acc {acc} m {m} e {e} zo {zo}"
+            );
+        }
     }
 
     #[test]

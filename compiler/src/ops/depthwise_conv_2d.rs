@@ -255,11 +255,13 @@ fn rows_scratch(g: &Geometry) -> usize {
 
 /// The table of `kiln::kernels::depthwise_3x3_rows_s8` from DEPTHWISE_CONV_2D's int8
 /// `[9][channels]` weights, the bias, the input offset (`−zero_point`) and the multipliers and
-/// shifts (one per channel, or one for all): per channel the weights of filter rows 0, 1, 2, 0, 1
-/// as the 16-bit lane pairs `w0 | w1 << 16`, `w1 | w2 << 16`, `w2 | w0 << 16` (three words per
-/// row, so that any three consecutive rows are contiguous), the bias plus the input offset times
-/// the channel's weight sum, twice the multiplier (wrapping) and `!shift` (`kiln::arch::
-/// DW_ROWS_CHANNEL_WORDS`). `None` when a folded bias does not fit 32 bits.
+/// shifts (one per channel, or one for all), doubled for `kiln::quant::requantize_doubled`: per
+/// channel the weights of filter rows 0, 1, 2, 0, 1 as the 16-bit lane pairs `2w0 | 2w1 << 16`,
+/// `2w1 | 2w2 << 16`, `2w2 | 2w0 << 16` (three words per row, so that any three consecutive rows
+/// are contiguous), twice the bias plus the input offset times the channel's weight sum, the
+/// multiplier and the right shift `−shift` (`kiln::arch::DW_ROWS_CHANNEL_WORDS`). `None` when a
+/// doubled folded bias does not fit 32 bits or a right shift is out of
+/// [`crate::quantize::doubled_shift_ok`]'s range.
 pub fn dw_rows_table(
     weights: &[u8],
     bias: &[i32],
@@ -268,18 +270,26 @@ pub fn dw_rows_table(
 ) -> Option<Vec<i32>> {
     let channels = bias.len();
     let (multipliers, shifts) = per_channel(channels, multipliers, shifts);
-    let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+    let pair = |a: i16, b: i16| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
     let mut out = Vec::with_capacity(channels * 18);
     for (c, b) in bias.iter().enumerate() {
-        let w = |t: usize| weights.get(t * channels + c).map_or(0, |v| *v as i8);
+        let w = |t: usize| {
+            weights
+                .get(t * channels + c)
+                .map_or(0, |v| i16::from(*v as i8))
+        };
         for r in [0, 1, 2, 0, 1] {
-            let (w0, w1, w2) = (w(3 * r), w(3 * r + 1), w(3 * r + 2));
+            let (w0, w1, w2) = (2 * w(3 * r), 2 * w(3 * r + 1), 2 * w(3 * r + 2));
             out.extend([pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
         }
         let sum: i64 = (0..9).map(|t| i64::from(w(t))).sum();
-        out.push(i32::try_from(i64::from(*b) + i64::from(input_offset) * sum).ok()?);
-        out.push(multipliers.get(c).copied()?.wrapping_shl(1));
-        out.push(i32::from(!(*shifts.get(c)? as i8) as u8));
+        out.push(i32::try_from(2 * (i64::from(*b) + i64::from(input_offset) * sum)).ok()?);
+        out.push(multipliers.get(c).copied()?);
+        let shift = *shifts.get(c)?;
+        if !crate::quantize::doubled_shift_ok(shift) {
+            return None;
+        }
+        out.push(-shift);
     }
     Some(out)
 }

@@ -491,16 +491,16 @@ pub fn dw3_rows<const FIX: bool>(
         ring: 4 * ring,
     };
     // Per channel of the group a frame of eleven words: how far to move the lane pointer and the
-    // output pointer from the end of the channel's row to the next channel's row, twice the
-    // multiplier, `e − 1`, `k`, `ch`, the row's output end (set for the group's first channel,
-    // then by the asm), the bias four times.
+    // output pointer from the end of the channel's row to the next channel's row, the
+    // multiplier, `e`, `k · 2^(e − 1)`, `ch`, the row's output end (set for the group's first
+    // channel, then by the asm), the doubled bias four times.
     let row_out = ow * ch;
     let mut frames = [[
         (4 * ring).wrapping_sub(6 * ow) as u32,
         1usize.wrapping_sub(row_out) as u32,
         0,
         0,
-        r.k as u32,
+        0,
         ch as u32,
         0,
         0,
@@ -513,6 +513,7 @@ pub fn dw3_rows<const FIX: bool>(
             let t = &table[(c0 + g) * DW_ROWS_CHANNEL_WORDS..][..DW_ROWS_CHANNEL_WORDS];
             frame[2] = t[16];
             frame[3] = t[17];
+            frame[4] = crate::quant::doubled_k(r.k, t[17]) as u32;
             frame[7..].fill(t[15]);
         }
         // Padded row `pr` goes to slot `j = pr % 3`; output row `pr − 2` then takes filter row
@@ -565,10 +566,10 @@ pub fn dw3_rows<const FIX: bool>(
                     "adds r0, r0, #24",
                     "subs r1, r1, #36",
                     "ldmdb r3, {{r8-r12}}",
-                    requant_fast_asm!("r4", "r8", "r9", "r10"),
-                    requant_fast_asm!("r5", "r8", "r9", "r10"),
-                    requant_fast_asm!("r6", "r8", "r9", "r10"),
-                    requant_fast_asm!("r7", "r8", "r9", "r10"),
+                    requant_doubled_asm!("r4", "r8", "r9", "r10", "lr"),
+                    requant_doubled_asm!("r5", "r8", "r9", "r10", "lr"),
+                    requant_doubled_asm!("r6", "r8", "r9", "r10", "lr"),
+                    requant_doubled_asm!("r7", "r8", "r9", "r10", "lr"),
                     "strb r4, [r2]",
                     "strb r5, [r2, r11]",
                     "add lr, r2, r11, lsl #1",

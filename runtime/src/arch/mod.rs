@@ -70,6 +70,58 @@ macro_rules! requant_fast_asm {
     };
 }
 
+/// [`crate::quant::requantize_doubled`] of the doubled sum in register `$a`, in place, for the
+/// asm loops whose tables hold doubled weights and biases: `smmlar` by the multiplier (register
+/// `$m`) with `k · 2^(e − 1)` (register `$k`) as the high word, `asr` by `e` (register `$e`),
+/// `ssat #8`. With the asm's `fix` const operand set, the sign correction first subtracts the
+/// sign bit of the sum from the high word, in register `$t`.
+#[cfg(kiln_dsp)]
+macro_rules! requant_doubled_asm {
+    ($a:literal, $m:literal, $e:literal, $k:literal, $t:literal) => {
+        concat!(
+            ".if {fix}\n",
+            "sub ",
+            $t,
+            ", ",
+            $k,
+            ", ",
+            $a,
+            ", lsr #31\n",
+            "smmlar ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $m,
+            ", ",
+            $t,
+            "\n",
+            ".else\n",
+            "smmlar ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $m,
+            ", ",
+            $k,
+            "\n",
+            ".endif\n",
+            "asr ",
+            $a,
+            ", ",
+            $a,
+            ", ",
+            $e,
+            "\n",
+            "ssat ",
+            $a,
+            ", #8, ",
+            $a,
+        )
+    };
+}
+
 #[cfg(kiln_dsp)]
 mod arm_dsp;
 #[cfg(kiln_dsp)]
@@ -176,11 +228,11 @@ impl DwRect {
     }
 }
 
-/// Words per channel in the table of [`dw3_rows`]: the weights of filter rows 0, 1, 2, 0, 1
-/// (three words per row: the 16-bit lane pairs `w0 | w1 << 16`, `w1 | w2 << 16`,
-/// `w2 | w0 << 16`), the bias with the input offset folded in (`bias + offset · Σ w`), twice the
-/// multiplier (wrapping) and the right shift `e − 1` (`!shift`) of
-/// [`crate::quant::requantize_fast`].
+/// Words per channel in the table of [`dw3_rows`], all doubled for
+/// [`crate::quant::requantize_doubled`]: the weights of filter rows 0, 1, 2, 0, 1 (three words
+/// per row: the 16-bit lane pairs `2w0 | 2w1 << 16`, `2w1 | 2w2 << 16`, `2w2 | 2w0 << 16`), twice
+/// the bias with the input offset folded in (`2 · (bias + offset · Σ w)`), the multiplier and
+/// the right shift `e` (`−shift`, `1..=`[`crate::quant::DOUBLED_MAX_SHIFT`]).
 pub const DW_ROWS_CHANNEL_WORDS: usize = 18;
 
 /// Channels [`dw3_rows`] widens together for `channels` channels ([`DwRows::group`]).

@@ -112,9 +112,9 @@ fn rect(x: &[u8], table: &[i32], out: &mut [i8], win: &DwRect) {
 /// `y`, padded row `y + 2` is widened (or its slot filled with the zero point outside the input)
 /// and the row's outputs of each channel computed four at a time: `acc = bias + Σ lane · w`
 /// over the three slots, slot `j` with filter row `(j − y) mod 3` (table words `3s .. 3s + 9`
-/// for `s = (3 − y mod 3) mod 3`), wrapping adds;
-/// `out = clamp(requantize_fast(acc, multiplier, shift, k), -128, 127)` at
-/// `(y · output_width + x) · channels + c` (`requantize_fast_clamped` unless `FIX`). Does
+/// for `s = (3 − y mod 3) mod 3`), wrapping adds (of doubled weights, from the doubled bias);
+/// `out = clamp(requantize_doubled(FIX, acc, multiplier, e, k · 2^(e − 1)), -128, 127)` at
+/// `(y · output_width + x) · channels + c`. Does
 /// nothing unless [`DwRows::fits`].
 pub fn dw3_rows<const FIX: bool>(
     r: &DwRows,
@@ -203,12 +203,12 @@ fn row<const FIX: bool>(
     c: usize,
     out: &mut [i8],
 ) {
-    let (Some(w), Some(&bias), Some(&m2), Some(&sh)) =
+    let (Some(w), Some(&bias), Some(&m), Some(&e)) =
         (t.get(3 * s..3 * s + 9), t.get(15), t.get(16), t.get(17))
     else {
         return;
     };
-    let m = (m2 >> 1) as i32;
+    let kk = crate::quant::doubled_k(r.k, e);
     for q in 0..r.output_width / 4 {
         let mut acc = [bias as i32; 4];
         for j in 0..3 {
@@ -227,7 +227,7 @@ fn row<const FIX: bool>(
             }
         }
         for (o, a) in acc.iter().enumerate() {
-            let v = crate::quant::requantize_fast_as(FIX, *a, m, !(sh as i8), r.k);
+            let v = crate::quant::requantize_doubled(FIX, *a, m as i32, e, kk);
             let at = (y * r.output_width + 4 * q + o) * r.channels + c;
             if let Some(d) = out.get_mut(at) {
                 *d = v.clamp(-128, 127) as i8;

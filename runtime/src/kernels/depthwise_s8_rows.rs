@@ -13,9 +13,12 @@
 //! multiply each for the remaining tap. No window is clipped, so border outputs cost what inside
 //! ones do.
 //!
-//! The compiler lays out [`crate::arch::DW_ROWS_CHANNEL_WORDS`] words per channel (see there).
-//! Requantization is [`crate::quant::requantize_fast`]: the compiler only picks this kernel
-//! when it has proven every accumulator lies in its domain.
+//! The compiler lays out [`crate::arch::DW_ROWS_CHANNEL_WORDS`] words per channel (see there),
+//! weights and biases doubled: requantization is [`crate::quant::requantize_doubled`] (three
+//! instructions per output, four when [`crate::quant::needs_sign_fix`]), and the compiler only
+//! picks this kernel when it has proven every accumulator lies in
+//! [`crate::quant::requantize_fast`]'s domain and every right shift is at most
+//! [`crate::quant::DOUBLED_MAX_SHIFT`].
 
 use super::conv::ConvQuantParams;
 use crate::arch::{clamp_bytes, dw3_rows, dw_rows_group, DwRows};
@@ -41,18 +44,18 @@ pub(crate) fn dw_rows_table(
     shift: &[i8],
 ) -> Vec<u32> {
     let ch = bias.len();
-    let pair = |a: i8, b: i8| a as u16 as u32 | (b as u16 as u32) << 16;
+    let pair = |a: i16, b: i16| a as u16 as u32 | (b as u16 as u32) << 16;
     let mut out = Vec::new();
     for c in 0..ch {
-        let w = |t: usize| weights[t * ch + c];
+        let w = |t: usize| i16::from(weights[t * ch + c]);
         for r in [0, 1, 2, 0, 1] {
-            let (w0, w1, w2) = (w(3 * r), w(3 * r + 1), w(3 * r + 2));
+            let (w0, w1, w2) = (2 * w(3 * r), 2 * w(3 * r + 1), 2 * w(3 * r + 2));
             out.extend([pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
         }
         let sum: i32 = (0..9).map(|t| i32::from(w(t))).sum();
-        out.push((bias[c] + input_offset * sum) as u32);
-        out.push((multiplier[c] as u32).wrapping_shl(1));
-        out.push(u32::from(!(shift[c] as u8)));
+        out.push((2 * (bias[c] + input_offset * sum)) as u32);
+        out.push(multiplier[c] as u32);
+        out.push(u32::from(shift[c].unsigned_abs()));
     }
     out
 }
@@ -60,7 +63,8 @@ pub(crate) fn dw_rows_table(
 /// int8 DEPTHWISE_CONV_2D as the module documentation describes, with the table laid out per
 /// channel as [`crate::arch::DW_ROWS_CHANNEL_WORDS`] says and `scratch` of at least
 /// [`dw_rows_scratch_bytes`] bytes, word-aligned. Every accumulator must lie in
-/// [`crate::quant::requantize_fast`]'s domain (the compiler checks it). Bit-exact with
+/// [`crate::quant::requantize_fast`]'s domain and every right shift be at most
+/// [`crate::quant::DOUBLED_MAX_SHIFT`] (the compiler checks both). Bit-exact with
 /// [`super::conv::depthwise_conv_2d_s8`]; does nothing if the geometry is not one it handles or
 /// a slice is too short.
 pub fn depthwise_3x3_rows_s8(

@@ -465,12 +465,16 @@ fn depthwise_rows_match() -> bool {
         for v in &mut w[..9 * ch] {
             *v = next(256) as u8 as i8;
         }
-        let (bias, m, s) = random_requant::<9>(ch, &mut next);
-        // The kernel's table: per channel the lane pairs of filter rows 0, 1, 2, 0, 1, the bias
-        // with the input offset folded in, the doubled multiplier and the inverted shift.
-        let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+        let (bias, m, mut s) = random_requant::<9>(ch, &mut next);
+        // The kernel's right shifts go up to 23.
+        for v in &mut s {
+            *v = (*v).max(-23);
+        }
+        // The kernel's table, doubled: per channel the lane pairs of filter rows 0, 1, 2, 0, 1,
+        // the bias with the input offset folded in, the multiplier and the right shift.
+        let pair = |a: i16, b: i16| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
         for (c, t) in table.chunks_exact_mut(18).take(ch).enumerate() {
-            let wt = |tap: usize| w[tap * ch + c];
+            let wt = |tap: usize| 2 * i16::from(w[tap * ch + c]);
             let mut sum = 0;
             for (i, r) in [0, 1, 2, 0, 1].into_iter().enumerate() {
                 let (w0, w1, w2) = (wt(3 * r), wt(3 * r + 1), wt(3 * r + 2));
@@ -479,9 +483,9 @@ fn depthwise_rows_match() -> bool {
                     sum += i32::from(w0) + i32::from(w1) + i32::from(w2);
                 }
             }
-            t[15] = bias[c] + p.input_offset * sum;
-            t[16] = m[c].wrapping_shl(1);
-            t[17] = i32::from(!(s[c] as u8));
+            t[15] = 2 * bias[c] + p.input_offset * sum;
+            t[16] = m[c];
+            t[17] = -i32::from(s[c]);
         }
         let rq = Requant {
             multiplier: &m[..ch],
