@@ -89,23 +89,30 @@ pub fn quad_table(
 }
 
 /// The table of `conv_band_quads_wide_s8` (runtime `kernels::conv_band_s8`, whose
-/// `wide_quad_table` this mirrors) from [`quad_table`]'s with `words` weight words per unit: per
-/// unit the bias four times, per weight word its two sign-extended halfword pairs (bytes 0 and 2,
-/// then 1 and 3), twice the multiplier, then `(e − 1) | (1 + 2 · output_offset) << 8`.
-pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32) -> Vec<i32> {
+/// `wide_quad_table` this mirrors) from [`quad_table`]'s with `words` weight words per unit,
+/// doubled for `kiln::quant::requantize_doubled`: per unit twice the bias four times, per weight
+/// word its two sign-extended halfword pairs (bytes 0 and 2, then 1 and 3) doubled, the
+/// multiplier, the right shift `e` and `(1 + 2 · output_offset) · 2^(e − 1)`. `None` when a
+/// right shift is out of [`crate::quantize::doubled_shift_ok`]'s range.
+pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32) -> Option<Vec<i32>> {
     let k = 1 + 2 * output_offset;
     let pairs = |w: i32| {
-        let b = w.to_le_bytes().map(|b| i32::from(b as i8) & 0xFFFF);
+        let b = w.to_le_bytes().map(|b| (2 * i32::from(b as i8)) & 0xFFFF);
         [b[0] | b[2] << 16, b[1] | b[3] << 16]
     };
-    let mut out = Vec::with_capacity(table.len() / (words + 2) * (2 * words + 6));
+    let mut out = Vec::with_capacity(table.len() / (words + 2) * (2 * words + 7));
     for t in table.chunks_exact(words + 2) {
-        out.extend([t[0] >> 8; 4]);
+        let e = (t[0] & 0xFF) + 1;
+        if !crate::quantize::doubled_shift_ok(-e) {
+            return None;
+        }
+        out.extend([2 * (t[0] >> 8); 4]);
         out.extend(t[1..=words].iter().flat_map(|&w| pairs(w)));
-        out.push(t[words + 1]);
-        out.push((t[0] & 0xFF) | k << 8);
+        out.push(((t[words + 1] as u32) >> 1) as i32);
+        out.push(e);
+        out.push(k.wrapping_shl(e as u32 - 1));
     }
-    out
+    Some(out)
 }
 
 /// The table of `fully_connected_row_s8` (runtime `kernels::conv_s8_fast`, whose `fc_row_table`
@@ -299,18 +306,21 @@ mod tests {
         // One unit: bias −3 with e − 1 = 5, the weight bytes 1, −2, 127, −128, then 2m.
         let w = i32::from_le_bytes([1, (-2i8) as u8, 127, (-128i8) as u8]);
         let got = wide_quad_table(&[-3 << 8 | 5, w, i32::MIN], 1, -128);
-        let pair = |lo: i32, hi: i32| (lo & 0xFFFF) | hi << 16;
+        let pair = |lo: i32, hi: i32| (2 * lo & 0xFFFF) | 2 * hi << 16;
         let want = [
-            -3,
-            -3,
-            -3,
-            -3,
+            -6,
+            -6,
+            -6,
+            -6,
             pair(1, 127),
             pair(-2, -128),
-            i32::MIN,
-            5 | -255 << 8,
+            1 << 30,
+            6,
+            -255 << 5,
         ];
-        assert_eq!(got, want);
+        assert_eq!(got, Some(want.to_vec()));
+        // A right shift of 24 does not fit the doubled requantization.
+        assert!(wide_quad_table(&[-3 << 8 | 23, w, i32::MIN], 1, -128).is_none());
     }
 
     #[test]

@@ -648,12 +648,12 @@ fn emit_band(
     let padded = crate::relayout::pad_runs(&columns, kh * row, depth);
     let (m, s) = per_channel(oc, multipliers, shifts);
     let table = crate::relayout::quad_table(&padded, depth, c.bias, (&m, &s))?;
-    let wide = wide_band(depth, e.macs());
-    let (kernel, table) = if wide {
-        let t = crate::relayout::wide_quad_table(&table, depth / 4, c.output_zero_point);
-        (quote!(conv_band_quads_wide_s8), t)
-    } else {
-        (quote!(conv_band_quads_s8), table)
+    let wide = wide_band(depth, e.macs())
+        .then(|| crate::relayout::wide_quad_table(&table, depth / 4, c.output_zero_point))
+        .flatten();
+    let (kernel, table) = match wide {
+        Some(t) => (quote!(conv_band_quads_wide_s8), t),
+        None => (quote!(conv_band_quads_s8), table),
     };
     let t = e.constant_i32(&table);
     let params = conv_quant_params(g, -c.input_zero_point, c.output_zero_point, c.range);

@@ -904,9 +904,10 @@ macro_rules! dot_1x4_wide_step {
 /// Every output channel of four pixels from widened windows (see [`quad_groups_wide`]): per
 /// channel the four sums start at the four bias words, the window's steps are unrolled (eleven
 /// instructions per sixteen products: the weights need no widening), the loop entered `skip`
-/// steps in so that exactly the window's steps run, then `requantize_fast` with the channel's
-/// `2m` and `(e − 1) | k << 8`, and the stores, pixel 3 first, at `out`, `out + o1`, … until
-/// `out` reaches `end`. Thirty instructions per channel besides the steps.
+/// steps in so that exactly the window's steps run, then `requantize_doubled` (the table's
+/// weights and biases are doubled) with the channel's `m`, `e` and `k · 2^(e − 1)`, and the
+/// stores, pixel 3 first, at `out`, `out + o1`, … until `out` reaches `end`. Twenty-two
+/// instructions per channel besides the steps, twenty-six with the sign correction (`FIX`).
 ///
 /// # Safety
 ///
@@ -949,11 +950,11 @@ unsafe fn quads_wide<const FIX: bool>(
             dot_1x4_wide_step!(),
             dot_1x4_wide_step!(),
             "5:",
-            "ldm r0!, {{r6, r7}}",
-            requant_fast_asm!("r8", "r6", "r7", "r7, asr #8"),
-            requant_fast_asm!("r9", "r6", "r7", "r7, asr #8"),
-            requant_fast_asm!("r10", "r6", "r7", "r7, asr #8"),
-            requant_fast_asm!("r11", "r6", "r7", "r7, asr #8"),
+            "ldm r0!, {{r5, r6, r7}}",
+            requant_doubled_asm!("r8", "r5", "r6", "r7", "r2"),
+            requant_doubled_asm!("r9", "r5", "r6", "r7", "r2"),
+            requant_doubled_asm!("r10", "r5", "r6", "r7", "r2"),
+            requant_doubled_asm!("r11", "r5", "r6", "r7", "r2"),
             "ldm sp, {{r1, r2, r3, r4, r5}}",
             "strb r11, [lr, r4]",
             "strb r10, [lr, r3]",

@@ -498,12 +498,13 @@ impl PointwiseQuads {
         words + 2
     }
 
-    /// Table words per output channel of the pre-widened layout [`quad_groups_wide`] reads: the
-    /// bias four times (one per pixel), per step of four weights their `sxtb16` and
-    /// `sxtb16_ror8` words, twice the multiplier, then `(e − 1) | k << 8` (`k` as in
+    /// Table words per output channel of the pre-widened layout [`quad_groups_wide`] reads,
+    /// doubled for [`crate::quant::requantize_doubled`]: twice the bias four times (one per
+    /// pixel), per step of four weights their `sxtb16` and `sxtb16_ror8` words with both lanes
+    /// doubled, then the multiplier, the right shift `e` and `k · 2^(e − 1)` (`k` as in
     /// [`PointwiseQuads::k`], which the wide layout carries instead).
     pub const fn wide_channel_words(words: usize) -> usize {
-        2 * words + 6
+        2 * words + 7
     }
 
     /// Whether there is work and the slices (lengths of scratch, table and out) hold everything

@@ -198,7 +198,10 @@ pub fn pointwise_quads(p: &super::PointwiseQuads, scratch: &[u32], table: &[u32]
             }
         }
         let m = (t[words + 1] >> 1) as i32;
-        store_quad(p, out, c, acc, (m, !((head & 0xFF) as i8), p.k));
+        let shift = !((head & 0xFF) as i8);
+        store_quad(p, out, c, acc, |a| {
+            crate::quant::requantize_fast_as(p.sign_fix, a, m, shift, p.k)
+        });
     }
 }
 
@@ -219,26 +222,25 @@ fn pointwise_quads_wide(p: &super::PointwiseQuads, wide: &[u32], table: &[u32], 
                 *a = smlad(x[2 * i + 1], w[1], smlad(x[2 * i], w[0], *a));
             }
         }
-        let (m, ek) = ((t[4 + 2 * words] >> 1) as i32, t[5 + 2 * words] as i32);
-        store_quad(p, out, c, acc, (m, !(ek as i8), ek >> 8));
+        let (m, e, kk) = (t[4 + 2 * words], t[5 + 2 * words], t[6 + 2 * words]);
+        store_quad(p, out, c, acc, |a| {
+            crate::quant::requantize_doubled(p.sign_fix, a, m as i32, e, kk as i32)
+        });
     }
 }
 
-/// Channel `c`'s four sums requantized by `requantize_fast` with `(m, shift, k)` (without the
-/// sign correction unless `p.sign_fix`), saturated to int8 and stored at `out[c]` and `p.out`
-/// bytes after it, pixel 3 first as the asm stores them.
+/// Channel `c`'s four sums requantized by `requant`, saturated to int8 and stored at `out[c]`
+/// and `p.out` bytes after it, pixel 3 first as the asm stores them.
 fn store_quad(
     p: &super::PointwiseQuads,
     out: &mut [i8],
     c: usize,
     acc: [i32; 4],
-    rq: (i32, i8, i32),
+    requant: impl Fn(i32) -> i32,
 ) {
-    let (m, shift, k) = rq;
     let [o1, o2, o3] = p.out;
     for (at, a) in [0, o1, o2, o3].into_iter().zip(acc).rev() {
-        let v = crate::quant::requantize_fast_as(p.sign_fix, a, m, shift, k);
-        out[at + c] = v.clamp(-128, 127) as i8;
+        out[at + c] = requant(a).clamp(-128, 127) as i8;
     }
 }
 

@@ -75,10 +75,12 @@ pub fn conv_band_quads_s8(
 /// [`conv_band_quads_s8`] with the weights widened at build time, for windows of at most
 /// [`crate::arch::QUADS_WIDE_STEPS`] words (32 inputs, as a 3×3 filter on RGB pixels): `table` is the layout
 /// [`wide_quad_table`] makes from [`conv_band_quads_s8`]'s. Each step of four inputs then costs
-/// eleven instructions instead of thirteen, and each channel of four pixels about twelve fewer
-/// around them (the steps are unrolled, the bias is loaded per pixel), for a table about twice
-/// as large and a second copy of the loop, so the compiler picks it for the few layers where
-/// that pays (see its `conv_2d`). Does nothing if a slice is too short or the window is longer.
+/// eleven instructions instead of thirteen, and each channel of four pixels about twenty fewer
+/// around them (the steps are unrolled, the bias is loaded per pixel, the doubled table
+/// requantizes in three instructions per output: [`crate::quant::requantize_doubled`], so every
+/// right shift must be at most [`crate::quant::DOUBLED_MAX_SHIFT`]), for a table about twice as
+/// large and a second copy of the loop, so the compiler picks it for the few layers where that
+/// pays (see its `conv_2d`). Does nothing if a slice is too short or the window is longer.
 pub fn conv_band_quads_wide_s8(
     p: &ConvQuantParams,
     input: &[i8],
@@ -90,22 +92,28 @@ pub fn conv_band_quads_wide_s8(
 }
 
 /// [`conv_band_quads_wide_s8`]'s table from [`conv_band_quads_s8`]'s (`words` weight words per
-/// channel, `output_offset` the layer's): per channel the bias four times, per weight word its
-/// `sxtb16` and `sxtb16_ror8` words, twice the multiplier, then `(e − 1) | (1 + 2 ·
-/// output_offset) << 8`. Writes the first channels that fit in `wide`.
+/// channel, `output_offset` the layer's), doubled for [`crate::quant::requantize_doubled`]: per
+/// channel twice the bias four times, per weight word its `sxtb16` and `sxtb16_ror8` words with
+/// both lanes doubled, the multiplier, the right shift `e` and `k · 2^(e − 1)` (`k = 1 + 2 ·
+/// output_offset`). Every right shift must be at most [`crate::quant::DOUBLED_MAX_SHIFT`].
+/// Writes the first channels that fit in `wide`.
 pub fn wide_quad_table(table: &[i32], words: usize, output_offset: i32, wide: &mut [i32]) {
     let k = 1 + 2 * output_offset;
     let narrow = table.chunks_exact(PointwiseQuads::channel_words(words));
     let out = wide.chunks_exact_mut(PointwiseQuads::wide_channel_words(words));
+    // Both 16-bit lanes doubled (each lies in -128..=127).
+    let double = |v: u32| ((v << 1) & 0xFFFE_FFFE) as i32;
     for (t, w) in narrow.zip(out) {
-        w[..4].fill(t[0] >> 8);
+        w[..4].fill(2 * (t[0] >> 8));
         for (pair, &word) in w[4..].chunks_exact_mut(2).zip(&t[1..=words]) {
             let word = word as u32;
-            pair[0] = crate::arch::sxtb16(word) as i32;
-            pair[1] = crate::arch::sxtb16_ror8(word) as i32;
+            pair[0] = double(crate::arch::sxtb16(word));
+            pair[1] = double(crate::arch::sxtb16_ror8(word));
         }
-        w[4 + 2 * words] = t[words + 1];
-        w[5 + 2 * words] = (t[0] & 0xFF) | k << 8;
+        let e = (t[0] & 0xFF) as u32 + 1;
+        w[4 + 2 * words] = (t[words + 1] as u32 >> 1) as i32;
+        w[5 + 2 * words] = e as i32;
+        w[6 + 2 * words] = crate::quant::doubled_k(k, e);
     }
 }
 
