@@ -306,7 +306,7 @@ mod tests {
         // One unit: bias −3 with e − 1 = 5, the weight bytes 1, −2, 127, −128, then 2m.
         let w = i32::from_le_bytes([1, (-2i8) as u8, 127, (-128i8) as u8]);
         let got = wide_quad_table(&[-3 << 8 | 5, w, i32::MIN], 1, -128);
-        let pair = |lo: i32, hi: i32| (2 * lo & 0xFFFF) | 2 * hi << 16;
+        let pair = |lo: i32, hi: i32| ((2 * lo) & 0xFFFF) | (2 * hi) << 16;
         let want = [
             -6,
             -6,
