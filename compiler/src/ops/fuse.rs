@@ -17,7 +17,7 @@ use crate::ir::{Graph, Node};
 pub const DEPTH: usize = 8;
 
 /// Table words per output channel (runtime `arch::POINTWISE_ADD_CHANNEL_WORDS`).
-pub const CHANNEL_WORDS: usize = 10;
+pub const CHANNEL_WORDS: usize = 12;
 
 /// What an operator contributes to a fused kernel.
 pub enum Part {
@@ -76,9 +76,9 @@ fn multiply_by_quantized_multiplier(x: i32, m: i32, shift: i32) -> i32 {
     (high >> e) + i32::from((high & mask) > threshold)
 }
 
-/// The residual table: for every int8 residual value `r` (at `r + 128`), TFLM's rescaled ADD
-/// input (`(r + offset) << 20` times the input's multiplier, or halved exactly for multiplier
-/// 0) plus the convolution side's `offset << 19`.
+/// The residual table, doubled as the kernel's sums are: for every int8 residual value `r` (at
+/// `r + 128`), twice TFLM's rescaled ADD input (`(r + offset) << 20` times the input's
+/// multiplier, or halved exactly for multiplier 0) plus the convolution side's `offset << 19`.
 fn residual_table(residual: (i32, (i32, i8)), conv_offset: i32) -> Vec<i32> {
     let (offset, (m, s)) = residual;
     (-128..128)
@@ -89,18 +89,25 @@ fn residual_table(residual: (i32, (i32, i8)), conv_offset: i32) -> Vec<i32> {
             } else {
                 multiply_by_quantized_multiplier(v << 20, m, i32::from(s))
             };
-            scaled.wrapping_add(conv_offset << 19)
+            scaled.wrapping_add(conv_offset << 19).wrapping_shl(1)
         })
         .collect()
 }
 
-/// The per-channel table: bias, weight lanes `(w0, w2)`, `(w1, w3)`, `(w4, w6)`, `(w5, w7)`,
-/// the convolution's doubled multiplier and `(e − 1) | k << 8`, the ADD output's, and the count
-/// of channels after this one.
-fn channel_table(c: &PointwiseConv, add: &FastAdd) -> Vec<i32> {
+/// The per-channel table, doubled for `kiln::quant::requantize_doubled`: twice the bias, the
+/// doubled weight lanes `(w0, w2)`, `(w1, w3)`, `(w4, w6)`, `(w5, w7)`, the convolution's
+/// multiplier, `k · 2^(e − 1)` and `e`, the ADD output's multiplier, `e` and `k · 2^(e − 1)`,
+/// and the count of channels after this one. `None` when a right shift is out of
+/// [`crate::quantize::doubled_shift_ok`]'s range or a doubled bias does not fit 32 bits.
+fn channel_table(c: &PointwiseConv, add: &FastAdd) -> Option<Vec<i32>> {
     let channels = c.folded_bias.len();
-    let pair = |a: u8, b: u8| (a as i8 as u16 as u32 | (b as i8 as u16 as u32) << 16) as i32;
-    let ek = |shift: i32, k: i32| (-shift - 1) | k << 8;
+    let lane = |v: u8| (2 * i16::from(v as i8)) as u16 as u32;
+    let pair = |a: u8, b: u8| (lane(a) | lane(b) << 16) as i32;
+    let kk = |k: i32, shift: i32| k.wrapping_shl((-shift - 1) as u32);
+    let (mo, so) = (add.output.0, i32::from(add.output.1));
+    if !crate::quantize::doubled_shift_ok(so) {
+        return None;
+    }
     let mut out = Vec::with_capacity(channels * CHANNEL_WORDS);
     for (n, (((w, b), m), s)) in c
         .weights
@@ -110,21 +117,25 @@ fn channel_table(c: &PointwiseConv, add: &FastAdd) -> Vec<i32> {
         .zip(&c.shifts)
         .enumerate()
     {
-        let (mo, so) = add.output;
+        if !crate::quantize::doubled_shift_ok(*s) {
+            return None;
+        }
         out.extend([
-            *b,
+            b.checked_mul(2)?,
             pair(w[0], w[2]),
             pair(w[1], w[3]),
             pair(w[4], w[6]),
             pair(w[5], w[7]),
-            (*m as u32).wrapping_mul(2) as i32,
-            ek(*s, 1 + 2 * c.output_zero_point),
-            (mo as u32).wrapping_mul(2) as i32,
-            ek(i32::from(so), add.k),
+            *m,
+            kk(1 + 2 * c.output_zero_point, *s),
+            -*s,
+            mo,
+            -so,
+            kk(add.k, so),
             (channels - 1 - n) as i32,
         ]);
     }
-    out
+    Some(out)
 }
 
 /// Emits `nodes[0]` and `nodes[1]` as one `pointwise_add_s8` call when they are a fusable 1×1
@@ -178,7 +189,7 @@ pub fn emit_pointwise_add(
     {
         return None;
     }
-    let table = e.constant_i32(&channel_table(&c, &a));
+    let table = e.constant_i32(&channel_table(&c, &a)?);
     let res = e.constant_i32(&residual_table(res_side, conv_side.0));
     let pixels = c.pixels;
     let call = e.call(

@@ -1279,14 +1279,20 @@ macro_rules! pointwise_add_channel {
             "smlad r6, r3, r8, r6\n",
             "smlad r6, r4, r9, r6\n",
             "smlad r6, r5, r10, r6\n",
-            requant_fast_asm!("r6", "r11", "r12", "r12, asr #8"),
-            "\n",
-            "ldrsb r7, [r1]\n",
-            "ldm r0!, {{r8, r9, r10}}\n",
-            "ldr r7, [lr, r7, lsl #2]\n",
-            "add r6, r7, r6, lsl #19\n",
-            requant_fast_asm!("r6", "r8", "r9", "r9, asr #8"),
-            "\n",
+            // requantize_doubled with the sign correction: the high word less the sum's sign,
+            // `smmlar`, then (the next five words loaded) `asr` and `ssat`.
+            "sub r12, r12, r6, lsr #31\n",
+            "smmlar r6, r6, r11, r12\n",
+            "ldm r0!, {{r7, r8, r9, r10, r11}}\n",
+            "asr r6, r6, r7\n",
+            "ssat r6, #8, r6\n",
+            "ldrsb r12, [r1]\n",
+            "ldr r12, [lr, r12, lsl #2]\n",
+            "add r6, r12, r6, lsl #20\n",
+            "sub r10, r10, r6, lsr #31\n",
+            "smmlar r6, r6, r8, r10\n",
+            "asr r6, r6, r9\n",
+            "ssat r6, #8, r6\n",
             "strb r6, [r1], #1",
         )
     };
@@ -1295,10 +1301,10 @@ macro_rules! pointwise_add_channel {
 /// A 1×1 convolution of input depth 8 fused with the ADD of its output and a residual (see
 /// `portable_dsp::pointwise_add` for the arithmetic, and [`super::POINTWISE_ADD_CHANNEL_WORDS`]
 /// for the table): per pixel two input words widened to four registers of lanes, then per
-/// channel twenty-one instructions on average (two `ldm` of the channel's words, four `smlad`,
-/// the five of `requantize_fast` twice, the residual byte and its table word, the shifted sum,
-/// the store, and the loop test once per two channels: the loop runs channel pairs, entered at
-/// the second channel of a pair when the count is odd). Does nothing if the table is malformed or
+/// channel nineteen instructions on average (two `ldm` of the channel's words, four `smlad`,
+/// the four of `requantize_doubled` with the sign correction twice, the residual byte and its
+/// table word, the shifted sum, the store, and the loop test once per two channels: the loop
+/// runs channel pairs, entered at the second channel of a pair when the count is odd). Does nothing if the table is malformed or
 /// a slice is too short.
 ///
 /// The check is inlined into the caller, so that a layer's constant table is checked at build
@@ -1373,14 +1379,15 @@ unsafe fn pointwise_add_asm(
             "sxtb16 r4, r4",
             "ldr r0, [sp]",
             "ldr pc, [sp, #12]",
-            // A channel pair, each channel the convolution's sum from the bias, requantized to
-            // int8, then the ADD: the residual's rescaled word plus the output shifted by 19,
-            // requantized over the residual byte. The count left is tested after the second.
+            // A channel pair, each channel the convolution's doubled sum from the bias,
+            // requantized to int8, then the ADD: the residual's doubled rescaled word plus the
+            // output shifted by 20, requantized over the residual byte. The count left is tested
+            // after the second.
             "3:",
             pointwise_add_channel!(),
             "4:",
             pointwise_add_channel!(),
-            "cmp r10, #0",
+            "cmp r11, #0",
             "bne 3b",
             "ldr r7, [sp, #8]",
             "cmp r1, r7",
@@ -1399,7 +1406,6 @@ unsafe fn pointwise_add_asm(
             out("r11") _,
             out("r12") _,
             out("lr") _,
-            fix = const 1,
         );
     }
 }

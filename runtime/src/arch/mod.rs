@@ -820,13 +820,15 @@ const fn max(a: usize, b: usize) -> usize {
     }
 }
 
-/// Table words per output channel of [`pointwise_add`]: the bias (with the input offset folded
-/// in), four words of weight lanes `(w0, w2)`, `(w1, w3)`, `(w4, w6)`, `(w5, w7)` (each lane the
-/// sign-extended weight as 16 bits, the pairs `sxtb16` and `sxtb16_ror8` make of an input word),
-/// the convolution's doubled multiplier, its `(e − 1) | k << 8` (`e = −shift`, `k = 1 + 2 ·
-/// zero point`), the ADD output's doubled multiplier and `(e − 1) | k << 8`, and the number of
-/// channels after this one (0 for the last: the asm's loop test).
-pub const POINTWISE_ADD_CHANNEL_WORDS: usize = 10;
+/// Table words per output channel of [`pointwise_add`], doubled for
+/// [`crate::quant::requantize_doubled`]: twice the bias (with the input offset folded in), four
+/// words of doubled weight lanes `(w0, w2)`, `(w1, w3)`, `(w4, w6)`, `(w5, w7)` (each lane twice
+/// the weight as 16 bits, matching the pairs `sxtb16` and `sxtb16_ror8` make of an input word),
+/// the convolution's multiplier, `k · 2^(e − 1)` and `e` (`e = −shift`, `k = 1 + 2 · zero
+/// point`), the ADD output's multiplier, `e` and `k · 2^(e − 1)`, and the number of channels
+/// after this one (0 for the last: the asm's loop test). Every `e` is at most
+/// [`crate::quant::DOUBLED_MAX_SHIFT`].
+pub const POINTWISE_ADD_CHANNEL_WORDS: usize = 12;
 
 /// Input depth of [`pointwise_add`]: one pixel's inputs are two words, four registers of lanes.
 pub const POINTWISE_ADD_DEPTH: usize = 8;

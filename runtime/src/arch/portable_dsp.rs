@@ -430,20 +430,12 @@ pub fn clamp_bytes(v: &mut [i8], lo: i32, hi: i32) {
     }
 }
 
-/// One rescaling of [`pointwise_add`]: `requantize_fast` by the doubled multiplier `m2` with
-/// `e − 1` in the low byte of `ek` and `k` in the rest, saturated to int8.
-fn requant_word(acc: i32, m2: u32, ek: u32) -> i32 {
-    let m = (m2 >> 1) as i32;
-    let shift = !((ek & 0xFF) as u8 as i8);
-    crate::quant::requantize_fast(acc, m, shift, ek as i32 >> 8).clamp(-128, 127)
-}
-
 /// A 1×1 convolution of input depth 8 fused with the ADD of its output and a residual, as
 /// `arm_dsp::pointwise_add` computes it: per pixel (two input words in `x`) and channel (the
 /// table as [`super::POINTWISE_ADD_CHANNEL_WORDS`] describes), the bias plus four `smlad` of the
-/// input lanes and weight lanes, requantized and saturated to int8 (`y`); then `residual[r +
-/// 128] + (y << 19)` for the residual byte `r` in `io`, requantized and saturated, written over
-/// `r`. Does nothing if the table is malformed or a slice is too short.
+/// input lanes and doubled weight lanes, requantized (`requantize_doubled`) and saturated to
+/// int8 (`y`); then `residual[r + 128] + (y << 20)` (doubled) for the residual byte `r` in `io`,
+/// requantized and saturated, written over `r`. Does nothing if the table is malformed or a slice is too short.
 pub fn pointwise_add(pixels: usize, table: &[u32], x: &[u32], residual: &[i32], io: &mut [i8]) {
     let Some(channels) = super::pointwise_add_channels(table) else {
         return;
@@ -468,17 +460,20 @@ pub fn pointwise_add(pixels: usize, table: &[u32], x: &[u32], residual: &[i32], 
             sxtb16_ror8(px[1]),
         ];
         for (t, o) in table.iter().zip(out) {
-            let [bias, w0, w1, w2, w3, m, ek, mo, eko, _] = *t;
+            let [bias, w0, w1, w2, w3, m, kk, e, mo, eo, kko, _] = *t;
             let acc = lanes
                 .iter()
                 .zip([w0, w1, w2, w3])
                 .fold(bias as i32, |acc, (&x, w)| smlad(x, w, acc));
-            let y = requant_word(acc, m, ek);
+            let requant = |a, m: u32, e, kk: u32| {
+                crate::quant::requantize_doubled(true, a, m as i32, e, kk as i32).clamp(-128, 127)
+            };
+            let y = requant(acc, m, e, kk);
             let r = residual
                 .get((i32::from(*o) + 128) as usize)
                 .copied()
                 .unwrap_or(0);
-            *o = requant_word(r.wrapping_add(y << 19), mo, eko) as i8;
+            *o = requant(r.wrapping_add(y << 20), mo, eo, kko) as i8;
         }
     }
 }

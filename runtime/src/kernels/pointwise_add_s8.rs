@@ -13,13 +13,16 @@
 //! output requantization, written over the residual byte, which no later operator reads. The
 //! convolution's output tensor is never written.
 //!
-//! Every rescaling is [`crate::quant::requantize_fast`]: the compiler proves each in its domain,
-//! as for the unfused kernels.
+//! Every rescaling is [`crate::quant::requantize_fast`], computed on doubled sums as
+//! [`crate::quant::requantize_doubled`] (the tables hold doubled weights, biases and residual
+//! words): the compiler proves each in its domain, as for the unfused kernels, with right shifts
+//! of at most [`crate::quant::DOUBLED_MAX_SHIFT`].
 
 use crate::arch::pointwise_add;
 pub use crate::arch::{POINTWISE_ADD_CHANNEL_WORDS, POINTWISE_ADD_DEPTH};
 
 use super::elementwise::AddSubS8FastParams;
+use crate::quant::doubled_k;
 
 /// Parameters of [`pointwise_add_s8`].
 #[derive(Clone, Copy, Debug)]
@@ -69,29 +72,35 @@ pub fn pointwise_add_table(c: &PointwiseAddConv<'_>, add: &AddSubS8FastParams, o
         .zip(c.bias)
         .zip(c.multiplier)
         .zip(c.shift);
-    let pair = |a: i8, b: i8| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
-    let ek = |shift: i8, k: i32| i32::from(!(shift as u8)) | k << 8;
+    // Both lanes doubled.
+    let pair = |a: i8, b: i8| {
+        (((2 * i16::from(a)) as u16 as u32) | ((2 * i16::from(b)) as u16 as u32) << 16) as i32
+    };
+    let (eo, ko) = (u32::from(add.output.1.unsigned_abs()), add.k);
     for (n, (t, (((w, b), m), s))) in words.zip(per_channel).take(channels).enumerate() {
         let sum: i32 = w.iter().map(|v| i32::from(*v)).sum();
+        let e = u32::from(s.unsigned_abs());
         *t = [
-            b + c.input_offset * sum,
+            2 * (b + c.input_offset * sum),
             pair(w[0], w[2]),
             pair(w[1], w[3]),
             pair(w[4], w[6]),
             pair(w[5], w[7]),
-            m.wrapping_shl(1),
-            ek(*s, 1 + 2 * c.output_offset),
-            add.output.0.wrapping_shl(1),
-            ek(add.output.1, add.k),
+            *m,
+            doubled_k(1 + 2 * c.output_offset, e),
+            e as i32,
+            add.output.0,
+            eo as i32,
+            doubled_k(ko, eo),
             (channels - 1 - n) as i32,
         ];
     }
 }
 
 /// The residual table of [`pointwise_add_s8`]: for every int8 residual value `r` (at `r + 128`),
-/// TFLM's rescaled input 1 of the ADD (`(r + input1_offset) << 20` times the input 1
+/// twice TFLM's rescaled input 1 of the ADD (`(r + input1_offset) << 20` times the input 1
 /// multiplier, or the exact halving for multiplier 0) plus `input2_offset << 19`, the
-/// convolution side's offset.
+/// convolution side's offset (doubled, as the kernel's sums are).
 pub fn pointwise_add_residual(add: &AddSubS8FastParams) -> [i32; POINTWISE_ADD_RESIDUAL_WORDS] {
     let (m, s) = add.input1;
     core::array::from_fn(|i| {
@@ -101,7 +110,7 @@ pub fn pointwise_add_residual(add: &AddSubS8FastParams) -> [i32; POINTWISE_ADD_R
         } else {
             crate::quant::multiply_by_quantized_multiplier(v << 20, m, i32::from(s))
         };
-        scaled.wrapping_add(add.input2_offset << 19)
+        scaled.wrapping_add(add.input2_offset << 19).wrapping_shl(1)
     })
 }
 
