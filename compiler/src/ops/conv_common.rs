@@ -638,22 +638,24 @@ fn emit_band(
     let [kh, kw, kd] = g.filter;
     let [_, iw, _] = g.input;
     let [_, ow, oc] = g.output;
-    let (depth, bytes) = band(g);
+    let (depth, narrow_bytes) = band(g);
+    // The wide kernel widens all of an output row's windows at once.
+    let wide_bytes = narrow_bytes + 8 * depth * (ow.div_ceil(4) - 1);
     let row = kw * kd;
     let crosses = g.pad[1] > 0 || (ow.max(1) - 1) * g.stride[1] + kw > iw;
-    if !(row % 4 != 0 || crosses) || row == 0 || !e.scratch_available(bytes) {
+    if !(row % 4 != 0 || crosses) || row == 0 || !e.scratch_available(narrow_bytes) {
         return None;
     }
     let columns = crate::relayout::window_columns(c.weights, kh, kw, kd);
     let padded = crate::relayout::pad_runs(&columns, kh * row, depth);
     let (m, s) = per_channel(oc, multipliers, shifts);
     let table = crate::relayout::quad_table(&padded, depth, c.bias, (&m, &s))?;
-    let wide = wide_band(depth, e.macs())
+    let wide = (wide_band(depth, e.macs()) && e.scratch_available(wide_bytes))
         .then(|| crate::relayout::wide_quad_table(&table, depth / 4, c.output_zero_point))
         .flatten();
-    let (kernel, table) = match wide {
-        Some(t) => (quote!(conv_band_quads_wide_s8), t),
-        None => (quote!(conv_band_quads_s8), table),
+    let (kernel, table, bytes) = match wide {
+        Some(t) => (quote!(conv_band_quads_wide_s8), t, wide_bytes),
+        None => (quote!(conv_band_quads_s8), table, narrow_bytes),
     };
     let t = e.constant_i32(&table);
     let params = conv_quant_params(g, -c.input_zero_point, c.output_zero_point, c.range);

@@ -819,27 +819,43 @@ pub fn quad_groups_wide(
     if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
         return;
     }
-    let p = &g.quads;
-    let (t, w) = (table.as_ptr(), wide.as_mut_ptr());
+    let (q, p, od) = (&g.widen, &g.quads, g.quads.channels);
+    let (t, mut w) = (table.as_ptr(), wide.as_mut_ptr());
+    let skip = super::QUADS_WIDE_STEPS - p.words;
+    let (mut o, mut left, mut offsets) = (out.as_mut_ptr(), g.groups, [od, 2 * od, 3 * od]);
     // SAFETY: `QuadGroups::new_wide` checked every read and write of the last group (the wide
-    // table included) against slices no longer than these, and at most `QUADS_WIDE_STEPS`
-    // steps; the groups before it read and write less, from fewer bytes in.
+    // table included) against slices no longer than these, at most `QUADS_WIDE_STEPS` steps,
+    // one row per window and the widened words of every group; the groups before the last read
+    // less, from fewer bytes in. The groups' windows are widened one after the other, group `n`
+    // from `4 · n · dx` bytes into the source (the widening's row step).
     unsafe {
-        each_group(g, src, w, out, |o, offsets| {
-            let (end, skip) = (
-                o.wrapping_add(p.channels),
-                super::QUADS_WIDE_STEPS - p.words,
-            );
+        widen(
+            src.as_ptr(),
+            w,
+            q.dx,
+            q.offset,
+            (4 * q.dx).wrapping_sub(4 * q.words),
+            g.groups,
+            q.words,
+        );
+        while left > 0 {
+            left -= 1;
+            if left == 0 {
+                offsets = p.out;
+            }
+            let end = o.wrapping_add(od);
             if p.sign_fix {
                 quads_wide::<true>(t, w, offsets, o, end, skip);
             } else {
                 quads_wide::<false>(t, w, offsets, o, end, skip);
             }
-        });
+            w = w.wrapping_add(8 * q.words);
+            o = o.wrapping_add(4 * od);
+        }
     }
 }
 
-/// The group loop of [`quad_groups`] and [`quad_groups_wide`]: per group its four windows
+/// The group loop of [`quad_groups`]: per group its four windows
 /// widened into `wide` ([`widen`]), then `run` with the group's first output and the offsets of
 /// pixels 1 to 3 (those of `g.quads.out` for the last group).
 ///

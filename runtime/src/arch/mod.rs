@@ -617,8 +617,9 @@ impl QuadGroups {
     }
 
     /// [`QuadGroups::new`] for [`quad_groups_wide`]: the table in the pre-widened layout
-    /// ([`PointwiseQuads::wide_channel_words`] per channel) and at most [`QUADS_WIDE_STEPS`]
-    /// steps per window.
+    /// ([`PointwiseQuads::wide_channel_words`] per channel), at most [`QUADS_WIDE_STEPS`] steps
+    /// per window, windows of one row, and widened words for every group (`quad_groups_wide`
+    /// widens them all at once, group `n` at word `8 · words · n`).
     #[inline(always)]
     pub fn new_wide(
         widen: WidenQuad,
@@ -629,8 +630,10 @@ impl QuadGroups {
         let table = quads
             .channels
             .checked_mul(PointwiseQuads::wide_channel_words(quads.words))?;
+        let wide = groups.checked_mul(8)?.checked_mul(widen.words)?;
         let g = Self::new(widen, quads, groups, lens)?;
-        (quads.words <= QUADS_WIDE_STEPS && lens[2] >= table).then_some(Self { wide: true, ..g })
+        let fit = widen.rows == 1 && lens[1] >= wide && lens[2] >= table;
+        (quads.words <= QUADS_WIDE_STEPS && fit).then_some(Self { wide: true, ..g })
     }
 }
 

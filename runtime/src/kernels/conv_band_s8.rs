@@ -52,6 +52,12 @@ pub const fn band_scratch_bytes(g: &ConvGeometry) -> usize {
     8 * band_depth(g) + band_bytes(g)
 }
 
+/// Scratch bytes [`conv_band_quads_wide_s8`] needs: every window of an output row widened (one
+/// call widens them all), then the band.
+pub const fn band_wide_scratch_bytes(g: &ConvGeometry) -> usize {
+    8 * band_depth(g) * g.output_width.div_ceil(4) + band_bytes(g)
+}
+
 /// int8 CONV_2D without groups and with horizontal dilation 1, bit-exact with
 /// [`super::conv::conv_2d_s8`], whose requantization the compiler proved fast (as for
 /// [`super::conv_s8_fast::conv_im2col_quads_s8`]): output row by output row, the input rows of
@@ -72,7 +78,9 @@ pub fn conv_band_quads_s8(
     band_quads::<false>(p, input, table, output, scratch);
 }
 
-/// [`conv_band_quads_s8`] with the weights widened at build time, for windows of at most
+/// [`conv_band_quads_s8`] with the weights widened at build time and `scratch` of
+/// [`band_wide_scratch_bytes`] (all of an output row's windows are widened at once), for windows
+/// of at most
 /// [`crate::arch::QUADS_WIDE_STEPS`] words (32 inputs, as a 3×3 filter on RGB pixels): `table` is the layout
 /// [`wide_quad_table`] makes from [`conv_band_quads_s8`]'s. Each step of four inputs then costs
 /// eleven instructions instead of thirteen, and each channel of four pixels about twenty fewer
@@ -132,7 +140,8 @@ fn band_quads<const WIDE: bool>(
     if ow == 0 || iw == 0 || kp == 0 || g.dilation_width != 1 || g.filter_depth != d {
         return;
     }
-    let Some((wide, band)) = scratch.split_at_mut_checked(8 * kp) else {
+    let windows = 8 * kp * if WIDE { ow.div_ceil(4) } else { 1 };
+    let Some((wide, band)) = scratch.split_at_mut_checked(windows) else {
         return;
     };
     let (Ok(wide), Some(band)) = (
@@ -263,10 +272,11 @@ mod tests {
             }
             let padded = padded_weights(&columns, g.output_depth, kh * kw * kd, band_depth(&g));
             let table = quad_table(&padded, &c.bias, (&c.m, &c.s), band_depth(&g)).unwrap();
-            let mut scratch = vec![0u32; band_scratch_bytes(&g) / 4];
+            let mut scratch = vec![0u32; band_wide_scratch_bytes(&g) / 4];
             let mut got = vec![0i8; c.want.len()];
             let scratch = bytemuck::cast_slice_mut(&mut scratch);
-            conv_band_quads_s8(&c.p, &c.input, &table, &mut got, scratch);
+            let narrow = &mut scratch[..band_scratch_bytes(&g)];
+            conv_band_quads_s8(&c.p, &c.input, &table, &mut got, narrow);
             assert_eq!(got, c.want, "{g:?}");
             // The pre-widened kernel, for windows it takes.
             let words = band_depth(&g) / 4;

@@ -653,8 +653,8 @@ fn pointwise_add_matches() -> bool {
 fn band_kernel_matches() -> bool {
     use kiln::arch::{PointwiseQuads, QUADS_WIDE_STEPS};
     use kiln::kernels::{
-        band_depth, band_scratch_bytes, conv_2d_s8, conv_band_quads_s8, conv_band_quads_wide_s8,
-        wide_quad_table, ConvGeometry, Requant,
+        band_depth, band_scratch_bytes, band_wide_scratch_bytes, conv_2d_s8, conv_band_quads_s8,
+        conv_band_quads_wide_s8, wide_quad_table, ConvGeometry, Requant,
     };
     const MAX_IN: usize = 2 * 8 * 8 * 4;
     const MAX_OUT: usize = 2 * 8 * 8 * 6;
@@ -773,6 +773,7 @@ fn band_kernel_matches() -> bool {
             wide_quad_table(t, words, p.output_offset, &mut wide[..n]);
             got[..n_out].fill(0x33);
             let t = black_box(&wide[..n]);
+            let bytes = &mut scratch.0[..band_wide_scratch_bytes(&geometry)];
             conv_band_quads_wide_s8(&p, black_box(input), t, &mut got[..n_out], bytes);
             ok &= want[..n_out] == got[..n_out];
             wide_cases += 1;
