@@ -208,6 +208,15 @@ fn small_fc_matches_reference() -> bool {
 fn byte_primitives_match() -> bool {
     let src: [u8; 40] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(5));
     let mut ok = true;
+    // Fills of 0 to 40 bytes (four words at a time, then words, then bytes) from an odd start.
+    for n in 0..=40 {
+        let mut fill = [0u8; 44];
+        kiln::arch::fill_bytes(black_box(&mut fill[1..1 + n]), 0x9C);
+        ok &= fill
+            .iter()
+            .enumerate()
+            .all(|(i, v)| *v == if (1..1 + n).contains(&i) { 0x9C } else { 0 });
+    }
     for n in 0..=9 {
         // Three runs of `n` bytes, 13 apart in the source and 11 apart in the destination.
         let mut dst = [0xAAu8; 40];
@@ -221,12 +230,6 @@ fn byte_primitives_match() -> bool {
             };
             ok &= *d == want;
         }
-        let mut fill = [0u8; 12];
-        kiln::arch::fill_bytes(black_box(&mut fill[1..1 + n]), 0x9C);
-        ok &= fill
-            .iter()
-            .enumerate()
-            .all(|(i, v)| *v == if (1..1 + n).contains(&i) { 0x9C } else { 0 });
         let mut v: [i8; 12] = core::array::from_fn(|i| src[i + n] as i8);
         let (lo, hi) = (-100 + 7 * n as i32, 90 - 5 * n as i32);
         let want = v.map(|x| i32::from(x).max(lo).min(hi) as i8);
