@@ -1408,7 +1408,10 @@ unsafe fn pointwise_add_asm(
             // A channel pair, each channel the convolution's doubled sum from the bias,
             // requantized to int8, then the ADD: the residual's doubled rescaled word plus the
             // output shifted by 20, requantized over the residual byte. The count left is tested
-            // after the second.
+            // after the second. The alignment also aligns the function: `adr` resolves its
+            // labels when assembled, relative to the word-aligned pc, so the asm must not move
+            // by half a word when linked (it did, and jumped into the middle of an `ldm`).
+            ".p2align 2",
             "3:",
             pointwise_add_channel!(),
             "4:",
