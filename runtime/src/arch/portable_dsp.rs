@@ -291,27 +291,14 @@ pub fn quad_groups_wide(
     table: &[u32],
     out: &mut [i8],
 ) {
-    if !g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
-        return;
-    }
-    // Every group's windows widened first, group `n` at word `8 · words · n`, as the asm does.
-    let (q, p) = (&g.widen, &g.quads);
-    let n = 8 * q.words;
-    for (i, w) in wide.chunks_exact_mut(n).take(g.groups).enumerate() {
-        widen_quad(q, &src[4 * i * q.dx..], w);
-    }
-    let od = p.channels;
-    for (i, w) in wide.chunks_exact(n).take(g.groups).enumerate() {
-        let full = super::PointwiseQuads {
-            out: [od, 2 * od, 3 * od],
-            ..*p
-        };
-        let group = if i + 1 == g.groups { p } else { &full };
-        pointwise_quads_wide(group, w, table, &mut out[4 * i * od..]);
+    if g.fits_wide([src.len(), wide.len(), table.len(), out.len()]) {
+        each_group(g, src, wide, table, out, pointwise_quads_wide);
     }
 }
 
-/// The group loop of [`quad_groups`] (the caller checked `g`): per
+/// The group loop of [`quad_groups`] and [`quad_groups_wide`] (the caller checked `g`; the asm
+/// of the wide one widens every group's windows before the first runs, which computes the
+/// same): per
 /// group its windows widened, then `run` on the group's pixels (those of `g.quads.out` for the
 /// last group).
 fn each_group(
