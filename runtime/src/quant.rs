@@ -136,15 +136,19 @@ pub fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32)
 mod tests {
     use super::*;
 
-    #[test]
-    fn fast_requantize_matches_reference_inside_its_domain() {
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut next = |n: u64| {
+    /// A xorshift generator from `seed`: each call returns the next value modulo `n`.
+    fn xorshift(mut x: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x % n
-        };
+        }
+    }
+
+    #[test]
+    fn fast_requantize_matches_reference_inside_its_domain() {
+        let mut next = xorshift(0x1234_5678_9abc_def1);
         let limit = FAST_ACC_LIMIT - 1;
         let edges = [
             0,
@@ -182,13 +186,7 @@ mod tests {
     /// but never once clamped to an activation minimum of at least the output offset.
     #[test]
     fn clamped_requantize_matches_once_clamped() {
-        let mut x: u64 = 0x0fed_cba9_8765_4321;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut next = xorshift(0x0fed_cba9_8765_4321);
         let mut differ = 0;
         for _ in 0..400_000 {
             let acc = (next(2 * (FAST_ACC_LIMIT as u64 - 1) + 1) as i64 - (FAST_ACC_LIMIT - 1))
@@ -223,13 +221,7 @@ mod tests {
     /// `requantize_fast_clamped` (without it) for every sum of the domain and shift up to 23.
     #[test]
     fn doubled_requantize_matches_fast_inside_its_domain() {
-        let mut x: u64 = 0x2468_ace1_3579_bdf0;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut next = xorshift(0x2468_ace1_3579_bdf0);
         let limit = FAST_ACC_LIMIT - 1;
         for i in 0..400_000 {
             let acc = match i % 5 {
