@@ -21,7 +21,7 @@
 //! [`crate::quant::DOUBLED_MAX_SHIFT`].
 
 use super::conv::ConvQuantParams;
-use crate::arch::{clamp_bytes, dw3_rows, dw_rows_group, DwRows};
+use crate::arch::{clamp_bytes, dw3_rows, dw_rows_group, DwRows, DW_ROWS_CHANNEL_WORDS};
 use crate::quant::needs_sign_fix;
 
 /// Scratch bytes [`depthwise_3x3_rows_s8`] needs for `output_width` outputs per row and
@@ -32,32 +32,38 @@ pub const fn dw_rows_scratch_bytes(output_width: usize, channels: usize) -> usiz
     24 * (output_width / 4 + 1) * dw_rows_group(channels)
 }
 
-/// The table [`depthwise_3x3_rows_s8`] expects, from TFLite's `[1, 3, 3, channels]` weights, the
-/// bias, the input offset and per-channel multipliers and shifts. The compiler builds it at build
-/// time (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the tests.
-#[cfg(test)]
-pub(crate) fn dw_rows_table(
+/// The table [`depthwise_3x3_rows_s8`] expects ([`crate::arch::DW_ROWS_CHANNEL_WORDS`] words
+/// per channel), from TFLite's `[1, 3, 3, channels]` weights, the bias (one per channel), the
+/// input offset and per-channel multipliers and shifts (right shifts of at most
+/// [`crate::quant::DOUBLED_MAX_SHIFT`]), written into `out`. The compiler builds the same at
+/// build time (`kiln_compiler::ops::depthwise_conv_2d`); this copy is the contract for the
+/// tests. Writes the first channels that fit in `out`; nothing if `weights`, `multiplier` or
+/// `shift` hold fewer than `bias` does.
+pub fn dw_rows_table(
     weights: &[i8],
     bias: &[i32],
     input_offset: i32,
-    multiplier: &[i32],
-    shift: &[i8],
-) -> Vec<u32> {
+    (multiplier, shift): (&[i32], &[i8]),
+    out: &mut [i32],
+) {
     let ch = bias.len();
-    let pair = |a: i16, b: i16| a as u16 as u32 | (b as u16 as u32) << 16;
-    let mut out = Vec::new();
-    for c in 0..ch {
-        let w = |t: usize| i16::from(weights[t * ch + c]);
-        for r in [0, 1, 2, 0, 1] {
-            let (w0, w1, w2) = (2 * w(3 * r), 2 * w(3 * r + 1), 2 * w(3 * r + 2));
-            out.extend([pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
-        }
-        let sum: i32 = (0..9).map(|t| i32::from(w(t))).sum();
-        out.push((2 * (bias[c] + input_offset * sum)) as u32);
-        out.push(multiplier[c] as u32);
-        out.push(u32::from(shift[c].unsigned_abs()));
+    if weights.len() < 9 * ch || multiplier.len() < ch || shift.len() < ch {
+        return;
     }
-    out
+    let pair = |a: i16, b: i16| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+    let channels = out.chunks_exact_mut(DW_ROWS_CHANNEL_WORDS).zip(bias);
+    for (c, (t, b)) in channels.enumerate() {
+        let w = |tap: usize| 2 * i16::from(weights[tap * ch + c]);
+        for (i, r) in [0, 1, 2, 0, 1].into_iter().enumerate() {
+            let (w0, w1, w2) = (w(3 * r), w(3 * r + 1), w(3 * r + 2));
+            t[3 * i..3 * i + 3].copy_from_slice(&[pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
+        }
+        // The doubled weights sum to twice the weight sum.
+        let sum: i32 = (0..9).map(|tap| i32::from(w(tap))).sum();
+        t[15] = 2 * b + input_offset * sum;
+        t[16] = multiplier[c];
+        t[17] = -i32::from(shift[c]);
+    }
 }
 
 /// int8 DEPTHWISE_CONV_2D as the module documentation describes, with the table laid out per
@@ -205,8 +211,9 @@ mod tests {
                 .collect();
             let shift: Vec<i8> = (0..ch).map(|_| -(7 + rng.below(6) as i8)).collect();
             let input: Vec<i8> = (0..batches * ih * iw * ch).map(|_| rng.byte()).collect();
-            let table = dw_rows_table(&weights, &bias, p.input_offset, &multiplier, &shift);
-            let table: Vec<i32> = table.iter().map(|w| *w as i32).collect();
+            let mut table = vec![0; ch * DW_ROWS_CHANNEL_WORDS];
+            let rq = (&multiplier[..], &shift[..]);
+            dw_rows_table(&weights, &bias, p.input_offset, rq, &mut table);
             let rq = Requant {
                 multiplier: &multiplier,
                 shift: &shift,

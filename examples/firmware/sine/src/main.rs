@@ -420,7 +420,8 @@ fn depthwise_kernels_match() -> bool {
 /// 12 output columns, 1 to 6 rows, 1 to 9 channels, one or two images), data and requantization.
 fn depthwise_rows_match() -> bool {
     use kiln::kernels::{
-        depthwise_3x3_rows_s8, depthwise_conv_2d_s8, dw_rows_scratch_bytes, ConvGeometry, Requant,
+        depthwise_3x3_rows_s8, depthwise_conv_2d_s8, dw_rows_scratch_bytes, dw_rows_table,
+        ConvGeometry, Requant,
     };
     const MAX_IN: usize = 2 * 8 * 14 * 9;
     const MAX_OUT: usize = 2 * 6 * 12 * 9;
@@ -468,28 +469,15 @@ fn depthwise_rows_match() -> bool {
         for v in &mut w[..9 * ch] {
             *v = next(256) as u8 as i8;
         }
-        let (bias, m, mut s) = random_requant::<9>(ch, &mut next);
-        // The kernel's right shifts go up to 23.
-        for v in &mut s {
-            *v = (*v).max(-23);
-        }
-        // The kernel's table, doubled: per channel the lane pairs of filter rows 0, 1, 2, 0, 1,
-        // the bias with the input offset folded in, the multiplier and the right shift.
-        let pair = |a: i16, b: i16| (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
-        for (c, t) in table.chunks_exact_mut(18).take(ch).enumerate() {
-            let wt = |tap: usize| 2 * i16::from(w[tap * ch + c]);
-            let mut sum = 0;
-            for (i, r) in [0, 1, 2, 0, 1].into_iter().enumerate() {
-                let (w0, w1, w2) = (wt(3 * r), wt(3 * r + 1), wt(3 * r + 2));
-                t[3 * i..3 * i + 3].copy_from_slice(&[pair(w0, w1), pair(w1, w2), pair(w2, w0)]);
-                if i < 3 {
-                    sum += i32::from(w0) + i32::from(w1) + i32::from(w2);
-                }
-            }
-            t[15] = 2 * bias[c] + p.input_offset * sum;
-            t[16] = m[c];
-            t[17] = -i32::from(s[c]);
-        }
+        let (bias, m, s) = doubled_requant::<9>(ch, &mut next);
+        let rq = (&m[..ch], &s[..ch]);
+        dw_rows_table(
+            &w[..9 * ch],
+            &bias[..ch],
+            p.input_offset,
+            rq,
+            &mut table[..18 * ch],
+        );
         let rq = Requant {
             multiplier: &m[..ch],
             shift: &s[..ch],
@@ -551,11 +539,7 @@ fn pointwise_add_matches() -> bool {
         for v in &mut residual[..n] {
             *v = next(256) as u8 as i8;
         }
-        let (bias, m, mut s) = random_requant::<CH>(ch, &mut next);
-        // The fused kernel's right shifts go up to 23.
-        for v in &mut s {
-            *v = (*v).max(-23);
-        }
+        let (bias, m, s) = doubled_requant::<CH>(ch, &mut next);
         let (input_offset, y_zp) = (next(256) as i32 - 127, next(256) as i32 - 128);
         let (r_zp, o_zp) = (next(256) as i32 - 128, next(256) as i32 - 128);
         let equal = next(4) == 0;
@@ -726,11 +710,7 @@ fn band_kernel_matches() -> bool {
         for v in &mut w[..taps * od] {
             *v = next(256) as u8 as i8;
         }
-        let (bias, m, mut s) = random_requant::<6>(od, &mut next);
-        // The pre-widened kernel's right shifts go up to 23.
-        for v in &mut s {
-            *v = (*v).max(-23);
-        }
+        let (bias, m, s) = doubled_requant::<6>(od, &mut next);
         // The kernel's table: per channel the bias and inverted shift, the weights transposed
         // to `[filter_width][filter_height][depth]` and zero-padded to whole words (four to a
         // little-endian word), then the doubled multiplier.
@@ -882,6 +862,20 @@ fn random_quant(
         activation_min,
         activation_max,
     }
+}
+
+/// [`random_requant`] with right shifts of at most `kiln::quant::DOUBLED_MAX_SHIFT`, as the
+/// kernels with doubled tables take (the band check's narrow kernel shares its layers).
+fn doubled_requant<const N: usize>(
+    ch: usize,
+    next: &mut impl FnMut(usize) -> usize,
+) -> ([i32; N], [i32; N], [i8; N]) {
+    let (bias, m, mut s) = random_requant::<N>(ch, next);
+    let most = -(kiln::quant::DOUBLED_MAX_SHIFT as i8);
+    for v in &mut s {
+        *v = (*v).max(most);
+    }
+    (bias, m, s)
 }
 
 /// Pseudo-random biases (one time in three up to ±2^20, else ±2^15, so that many outputs lie
