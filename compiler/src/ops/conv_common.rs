@@ -610,8 +610,10 @@ pub fn conv_s8_fast(
 
 /// The column band of `conv_band_quads_s8` (`kiln::kernels::conv_band_s8`, whose `band_*`
 /// functions this mirrors): the window depth (`filter_width` columns of `filter_height` pixels,
-/// rounded up to whole words) and the scratch bytes (four windows widened, then the band).
-pub fn band(g: &Geometry) -> (usize, usize) {
+/// rounded up to whole words), the scratch bytes of `conv_band_quads_s8` (four windows
+/// widened, then the band) and those of `conv_band_quads_wide_s8` (all of an output row's
+/// windows widened, then the band: `band_wide_scratch_bytes`).
+pub fn band(g: &Geometry) -> (usize, usize, usize) {
     let [_, iw, d] = g.input;
     let [kh, kw, _] = g.filter;
     let col = kh * d;
@@ -619,7 +621,8 @@ pub fn band(g: &Geometry) -> (usize, usize) {
     let windows = (4 * g.output[1].div_ceil(4)).saturating_sub(1) * g.stride[1] + kw;
     let columns = windows.max(g.pad[1] + iw);
     let band = (columns * col + depth - kw * col).div_ceil(4) * 4;
-    (depth, 8 * depth + band)
+    let groups = g.output[1].div_ceil(4);
+    (depth, 8 * depth + band, 8 * depth * groups + band)
 }
 
 /// `conv_band_quads_s8` for a convolution the quad kernel runs (fast requantization, biases
@@ -638,9 +641,7 @@ fn emit_band(
     let [kh, kw, kd] = g.filter;
     let [_, iw, _] = g.input;
     let [_, ow, oc] = g.output;
-    let (depth, narrow_bytes) = band(g);
-    // The wide kernel widens all of an output row's windows at once.
-    let wide_bytes = narrow_bytes + 8 * depth * (ow.div_ceil(4) - 1);
+    let (depth, narrow_bytes, wide_bytes) = band(g);
     let row = kw * kd;
     let crosses = g.pad[1] > 0 || (ow.max(1) - 1) * g.stride[1] + kw > iw;
     if !(row % 4 != 0 || crosses) || row == 0 || !e.scratch_available(narrow_bytes) {
