@@ -133,11 +133,11 @@ pub fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A xorshift generator from `seed`: each call returns the next value modulo `n`.
-    fn xorshift(mut x: u64) -> impl FnMut(u64) -> u64 {
+    pub(crate) fn xorshift(mut x: u64) -> impl FnMut(u64) -> u64 {
         move |n| {
             x ^= x << 13;
             x ^= x >> 7;

@@ -22,10 +22,10 @@ const FC_F32_BLOCKED_MIN_UNITS: usize = 8;
 /// blocked kernel's code costs more flash than its speed is worth (measured on the sine model).
 const FC_F32_BLOCKED_MIN_MACS: usize = 1024;
 
-/// int8 layers with fewer multiply-accumulates than this use the reference kernel, which LLVM
-/// inlines with constant dimensions. Measured: microflow_sine's 16×16 layers (256) run 15 %
-/// fewer instructions on the optimized kernels but take 296 B more flash; gen_cnn's 32×10
-/// output layer (320) runs 847 fewer instructions on the one-row kernel for 20 B less.
+/// int8 layers with fewer multiply-accumulates than this use plain loops that LLVM inlines with
+/// constant dimensions (`fully_connected_small_s8`, or the reference kernel outside the short
+/// requantization's bounds). Measured with the small kernel: gen_cnn's 32×10 output layer (320)
+/// runs 239 fewer instructions on the one-row kernel, for 264 B more flash and 44 B more stack.
 const FC_S8_FAST_MIN_MACS: usize = 320;
 
 /// A lowered FULLY_CONNECTED operator.
@@ -439,8 +439,10 @@ impl OpImpl for FullyConnected {
             batches: #batches, input_depth: #depth, output_depth: #units,
             output_offset: #out_zp, activation_min: #amin, activation_max: #amax,
         });
-        // Tiny layers stay on the reference kernel, which LLVM inlines with constant dimensions:
-        // the sine model's 16-unit layers run in half the instructions that way.
+        let fast_requant = bias.len() == units
+            && fast_requant_ok(&bias, &abs_sums_channel_major(wdata, units), &mult, &shift);
+        // Tiny layers stay on plain loops, which LLVM inlines with constant dimensions: the sine
+        // model's 16-unit layers run in half the instructions that way.
         let large = batches * depth * units >= FC_S8_FAST_MIN_MACS;
         if large && depth % 4 == 0 && bias.len() == units {
             let p = Pointwise {
@@ -451,20 +453,21 @@ impl OpImpl for FullyConnected {
                 folded_bias: &folded,
                 output_zero_point: out_zp,
                 range: (amin, amax),
-                fast_requant: fast_requant_ok(
-                    &bias,
-                    &abs_sums_channel_major(wdata, units),
-                    &mult,
-                    &shift,
-                ),
+                fast_requant,
                 requant: (&mult, &shift),
             };
             return Ok(emit_pointwise_s8(e, &p, input, output));
         }
         let rq = requant_arg(e, &mult, &shift);
         let bid = e.constant_i32(&folded);
+        // The short requantization where its bounds hold, else the reference kernel's.
+        let kernel = if fast_requant {
+            quote!(fully_connected_small_s8)
+        } else {
+            quote!(fully_connected_s8)
+        };
         Ok(e.call(
-            quote!(fully_connected_s8),
+            kernel,
             quote!(FullyConnectedS8Params),
             params,
             &[

@@ -63,6 +63,14 @@ pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
+/// `acc` plus the dot product of the four signed bytes of `x` and of `w`, wrapping: two
+/// `sxtb16` of each and two `smlad` (bytes 0 and 2, then 1 and 3).
+#[inline(always)]
+pub fn dot4_s8(x: u32, w: u32, acc: i32) -> i32 {
+    let acc = smlad(sxtb16(x), sxtb16(w), acc);
+    smlad(sxtb16_ror8(x), sxtb16_ror8(w), acc)
+}
+
 /// `(a · b + 2^31) >> 32`: the high word of the 64-bit product, rounded.
 #[inline(always)]
 pub fn smmulr(a: i32, b: i32) -> i32 {

@@ -54,6 +54,17 @@ pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
         .wrapping_add(hi16(a) * hi16(b))
 }
 
+/// `acc` plus the dot product of the four signed bytes of `x` and of `w`, wrapping.
+#[inline(always)]
+pub fn dot4_s8(x: u32, w: u32, acc: i32) -> i32 {
+    x.to_le_bytes()
+        .iter()
+        .zip(w.to_le_bytes())
+        .fold(acc, |a, (x, w)| {
+            a.wrapping_add(i32::from(*x as i8) * i32::from(w as i8))
+        })
+}
+
 /// `acc + lo(a)·lo(b)` on signed 16-bit lanes, wrapping.
 #[inline(always)]
 pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
