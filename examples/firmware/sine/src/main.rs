@@ -549,7 +549,14 @@ fn pointwise_add_matches() -> bool {
         } else {
             ((1 << 30) + next(1 << 30) as i32, -1 - next(3) as i8)
         };
-        let output = ((1 << 30) + next(1 << 30) as i32, -17 - next(5) as i8);
+        // Equal input scales and an output scale of a power of two times theirs, one time in
+        // two: the ADD's sum is then `(r − r_zp + y − y_zp) · 2^18` exactly, and every odd (or
+        // 2 mod 4, 4 mod 8) sum is a rounding tie, so the ADD's sign correction is checked.
+        let output = if equal && next(2) == 0 {
+            (1 << 30, -19 - next(3) as i8)
+        } else {
+            ((1 << 30) + next(1 << 30) as i32, -17 - next(5) as i8)
+        };
         let geometry = ConvGeometry {
             batches: 1,
             input_height: 1,
@@ -794,10 +801,15 @@ fn fc_row_matches() -> bool {
     let mut ok = true;
     for _ in 0..200 {
         let (d, od) = (8 * (1 + next(D / 8)), 2 * (1 + next(CH / 2)));
-        for v in x[..d].iter_mut().chain(&mut w[..d * od]) {
+        for v in &mut w[..d * od] {
             *v = next(256) as u8 as i8;
         }
-        let (bias, m, s) = random_requant::<CH>(od, &mut next);
+        let small = next(2) == 0;
+        small_or_random(&mut x[..d], small, &mut next);
+        let (mut bias, m, mut s) = random_requant::<CH>(od, &mut next);
+        if small {
+            tie_prone_requant(&mut bias[..od], &mut s[..od], &mut next);
+        }
         let rq = Requant {
             multiplier: &m[..od],
             shift: &s[..od],
@@ -873,22 +885,11 @@ fn fc_small_matches() -> bool {
         for v in &mut w[..d * od] {
             *v = next(256) as u8 as i8;
         }
-        // One layer in two: small inputs, biases and right shifts, so that many outputs lie
-        // inside int8 and their rounding ties (the sign correction) are checked.
         let small = next(2) == 0;
-        for v in &mut x[..rows * d] {
-            *v = if small {
-                next(16) as i8 - 8
-            } else {
-                next(256) as u8 as i8
-            };
-        }
+        small_or_random(&mut x[..rows * d], small, &mut next);
         let (mut bias, m, mut s) = random_requant::<CH>(od, &mut next);
         if small {
-            for (b, s) in bias.iter_mut().zip(&mut s) {
-                *b = next(512) as i32 - 256;
-                *s = -1 - next(4) as i8;
-            }
+            tie_prone_requant(&mut bias[..od], &mut s[..od], &mut next);
         }
         let rq = Requant {
             multiplier: &m[..od],
@@ -916,6 +917,27 @@ fn fc_small_matches() -> bool {
         ok &= want[..rows * od] == got[..rows * od];
     }
     ok
+}
+
+/// Pseudo-random int8 inputs: in `-8..8` when `small`, else over all of int8.
+fn small_or_random(x: &mut [i8], small: bool, next: &mut impl FnMut(usize) -> usize) {
+    for v in x {
+        *v = if small {
+            next(16) as i8 - 8
+        } else {
+            next(256) as u8 as i8
+        };
+    }
+}
+
+/// Small biases and right shifts of 1 to 4, for layers with [`small_or_random`]'s small inputs:
+/// many outputs then lie inside int8 and hit rounding ties, so the requantization's sign
+/// correction is checked.
+fn tie_prone_requant(bias: &mut [i32], shift: &mut [i8], next: &mut impl FnMut(usize) -> usize) {
+    for (b, s) in bias.iter_mut().zip(shift) {
+        *b = next(512) as i32 - 256;
+        *s = -1 - next(4) as i8;
+    }
 }
 
 /// Pseudo-random int8 quantization of a test layer: input and output offsets, and a fused
