@@ -110,6 +110,27 @@ pub fn fully_connected_s8(
     bias: &[i32],
     output: &mut [i8],
 ) {
+    each_output_s8(p, input, weights, bias, output, |x, w, b, o| {
+        let mut acc = b;
+        for (x, w) in x.iter().zip(w) {
+            acc = acc.wrapping_add(i32::from(*x) * i32::from(*w));
+        }
+        let (m, s) = rq.channel(o);
+        multiply_by_quantized_multiplier(acc, m, s).wrapping_add(p.output_offset)
+    });
+}
+
+/// The loops of the int8 fully connected kernels: `value(x_row, w_row, bias, channel)` gives
+/// each output before the activation's clamp.
+#[inline(always)]
+fn each_output_s8(
+    p: &FullyConnectedS8Params,
+    input: &[i8],
+    weights: &[i8],
+    bias: &[i32],
+    output: &mut [i8],
+    value: impl Fn(&[i8], &[i8], i32, usize) -> i32,
+) {
     let depth = p.input_depth.max(1);
     for (in_row, out_row) in input
         .chunks_exact(depth)
@@ -122,12 +143,7 @@ pub fn fully_connected_s8(
             .zip(bias)
             .enumerate()
         {
-            let mut acc = *b;
-            for (x, w) in in_row.iter().zip(w_row) {
-                acc = acc.wrapping_add(i32::from(*x) * i32::from(*w));
-            }
-            let (m, s) = rq.channel(o);
-            let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(p.output_offset);
+            let v = value(in_row, w_row, *b, o);
             *out = v.max(p.activation_min).min(p.activation_max) as i8;
         }
     }
@@ -154,24 +170,10 @@ pub fn fully_connected_small_s8(
 ) {
     let fix = needs_sign_fix(p.output_offset, p.activation_min);
     let k = 1 + 2 * p.output_offset;
-    let depth = p.input_depth.max(1);
-    for (in_row, out_row) in input
-        .chunks_exact(depth)
-        .zip(output.chunks_exact_mut(p.output_depth.max(1)))
-        .take(p.batches)
-    {
-        for (o, ((out, w_row), b)) in out_row
-            .iter_mut()
-            .zip(weights.chunks_exact(depth))
-            .zip(bias)
-            .enumerate()
-        {
-            let acc = dot_s8(in_row, w_row, *b);
-            let (m, s) = rq.channel(o);
-            let v = requantize_fast_as(fix, acc, m, s as i8, k);
-            *out = v.max(p.activation_min).min(p.activation_max) as i8;
-        }
-    }
+    each_output_s8(p, input, weights, bias, output, |x, w, b, o| {
+        let (m, s) = rq.channel(o);
+        requantize_fast_as(fix, dot_s8(x, w, b), m, s as i8, k)
+    });
 }
 
 /// `acc + Σ x[i] · w[i]`, wrapping: four bytes per step where the length allows it.
