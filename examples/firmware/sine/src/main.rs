@@ -781,8 +781,7 @@ fn band_kernel_matches() -> bool {
 fn fc_row_matches() -> bool {
     use kiln::arch::FcRow;
     use kiln::kernels::{
-        fc_row_table, fully_connected_row_s8, fully_connected_s8, FullyConnectedS8Params,
-        PointwiseS8Params, Requant,
+        fc_row_table, fully_connected_row_s8, fully_connected_s8, PointwiseS8Params, Requant,
     };
     const D: usize = 64;
     const CH: usize = 8;
@@ -801,33 +800,13 @@ fn fc_row_matches() -> bool {
     let mut ok = true;
     for _ in 0..200 {
         let (d, od) = (8 * (1 + next(D / 8)), 2 * (1 + next(CH / 2)));
-        for v in &mut w[..d * od] {
-            *v = next(256) as u8 as i8;
-        }
-        let small = next(2) == 0;
-        small_or_random(&mut x[..d], small, &mut next);
-        let (mut bias, m, mut s) = random_requant::<CH>(od, &mut next);
-        if small {
-            tie_prone_requant(&mut bias[..od], &mut s[..od], &mut next);
-        }
+        let (bias, m, s, fp) =
+            random_fc_layer::<CH>((1, d, od), &mut x[..d], &mut w[..d * od], &mut next);
         let rq = Requant {
             multiplier: &m[..od],
             shift: &s[..od],
         };
-        let zo = next(256) as i32 - 128;
-        let (lo, hi) = match next(3) {
-            0 => (-128 + next(50) as i32, 127 - next(50) as i32),
-            1 => (zo.min(100), 127),
-            _ => (-128, 127),
-        };
-        let fp = FullyConnectedS8Params {
-            batches: 1,
-            input_depth: d,
-            output_depth: od,
-            output_offset: zo,
-            activation_min: lo,
-            activation_max: hi,
-        };
+        let (zo, lo, hi) = (fp.output_offset, fp.activation_min, fp.activation_max);
         fully_connected_s8(
             &fp,
             &rq,
@@ -861,9 +840,7 @@ fn fc_row_matches() -> bool {
 /// four two times in three), 1 to 8 output channels, a ReLU or narrow activations two times in
 /// three.
 fn fc_small_matches() -> bool {
-    use kiln::kernels::{
-        fully_connected_s8, fully_connected_small_s8, FullyConnectedS8Params, Requant,
-    };
+    use kiln::kernels::{fully_connected_s8, fully_connected_small_s8, Requant};
     const D: usize = 24;
     const CH: usize = 8;
     const B: usize = 3;
@@ -882,34 +859,13 @@ fn fc_small_matches() -> bool {
             4 * (1 + next(D / 4))
         };
         let (rows, od) = (1 + next(B), 1 + next(CH));
-        for v in &mut w[..d * od] {
-            *v = next(256) as u8 as i8;
-        }
-        let small = next(2) == 0;
-        small_or_random(&mut x[..rows * d], small, &mut next);
-        let (mut bias, m, mut s) = random_requant::<CH>(od, &mut next);
-        if small {
-            tie_prone_requant(&mut bias[..od], &mut s[..od], &mut next);
-        }
+        let (x, w) = (&mut x[..rows * d], &mut w[..d * od]);
+        let (bias, m, s, p) = random_fc_layer::<CH>((rows, d, od), x, w, &mut next);
         let rq = Requant {
             multiplier: &m[..od],
             shift: &s[..od],
         };
-        let zo = next(256) as i32 - 128;
-        let (lo, hi) = match next(3) {
-            0 => (-128 + next(50) as i32, 127 - next(50) as i32),
-            1 => (zo.min(100), 127),
-            _ => (-128, 127),
-        };
-        let p = FullyConnectedS8Params {
-            batches: rows,
-            input_depth: d,
-            output_depth: od,
-            output_offset: zo,
-            activation_min: lo,
-            activation_max: hi,
-        };
-        let (x, w, bias) = (&x[..rows * d], &w[..d * od], &bias[..od]);
+        let (x, w, bias) = (&*x, &*w, &bias[..od]);
         fully_connected_s8(&p, &rq, x, w, bias, &mut want[..rows * od]);
         got.fill(0x33);
         let p = black_box(p);
@@ -917,6 +873,48 @@ fn fc_small_matches() -> bool {
         ok &= want[..rows * od] == got[..rows * od];
     }
     ok
+}
+
+/// A pseudo-random int8 fully connected layer of `rows` rows, depth `d` and `od` channels for
+/// the FC checks: its weights and inputs written to `w` and `x` (small inputs one time in two,
+/// then with tie-prone requantization, see [`tie_prone_requant`]), and its biases, multipliers,
+/// shifts and parameters (a narrow activation range, a ReLU from the output offset or full int8,
+/// one time in three each).
+fn random_fc_layer<const N: usize>(
+    (rows, d, od): (usize, usize, usize),
+    x: &mut [i8],
+    w: &mut [i8],
+    next: &mut impl FnMut(usize) -> usize,
+) -> (
+    [i32; N],
+    [i32; N],
+    [i8; N],
+    kiln::kernels::FullyConnectedS8Params,
+) {
+    for v in w.iter_mut() {
+        *v = next(256) as u8 as i8;
+    }
+    let small = next(2) == 0;
+    small_or_random(x, small, next);
+    let (mut bias, m, mut s) = random_requant::<N>(od, next);
+    if small {
+        tie_prone_requant(&mut bias[..od], &mut s[..od], next);
+    }
+    let zo = next(256) as i32 - 128;
+    let (lo, hi) = match next(3) {
+        0 => (-128 + next(50) as i32, 127 - next(50) as i32),
+        1 => (zo.min(100), 127),
+        _ => (-128, 127),
+    };
+    let p = kiln::kernels::FullyConnectedS8Params {
+        batches: rows,
+        input_depth: d,
+        output_depth: od,
+        output_offset: zo,
+        activation_min: lo,
+        activation_max: hi,
+    };
+    (bias, m, s, p)
 }
 
 /// Pseudo-random int8 inputs: in `-8..8` when `small`, else over all of int8.
